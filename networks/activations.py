@@ -1,0 +1,127 @@
+"""Activation functions and their derivatives, as a small name -> function table.
+
+Each activation is a pair: ``f(z, out)`` writes ``f(z)`` into ``out`` (which may be ``z``
+itself) and ``df(z, y)`` returns ``dy/dz`` from the pre-activation ``z`` and the output ``y``.
+An activation without a derivative (``step``) may be evolved but not trained by gradients.
+
+Activations are identified inside a :class:`~networks.Graph` by an integer code, their index
+in :data:`ACTIVATIONS`; JSON files use the names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import expit
+
+__all__ = [
+    "ACTIVATIONS",
+    "Activation",
+    "activation_code",
+    "activation_names",
+    "NEAT_SIGMOID_SLOPE",
+]
+
+NEAT_SIGMOID_SLOPE = 4.9
+LEAKY_SLOPE = 0.01
+
+Forward = Callable[[np.ndarray, np.ndarray], np.ndarray]
+Derivative = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Activation:
+    """One activation: its name, forward function and derivative (None: not differentiable)."""
+
+    name: str
+    f: Forward
+    df: Derivative | None
+    uses_z: bool = False  # whether df needs the pre-activation z (else it reads only y)
+
+    @property
+    def differentiable(self) -> bool:
+        return self.df is not None
+
+
+def _identity(z, out):
+    if out is not z:
+        out[...] = z
+    return out
+
+
+def _sigmoid(z, out):
+    return expit(z, out=out)
+
+
+def _neat_sigmoid(z, out):
+    np.multiply(z, NEAT_SIGMOID_SLOPE, out=out)
+    return expit(out, out=out)
+
+
+def _tanh(z, out):
+    return np.tanh(z, out=out)
+
+
+def _relu(z, out):
+    return np.maximum(z, 0, out=out)
+
+
+def _leaky_relu(z, out):
+    neg = z < 0
+    if out is not z:
+        out[...] = z
+    out[neg] *= LEAKY_SLOPE
+    return out
+
+
+def _gauss(z, out):
+    np.square(z, out=out)
+    np.negative(out, out=out)
+    return np.exp(out, out=out)
+
+
+def _sin(z, out):
+    return np.sin(z, out=out)
+
+
+def _abs(z, out):
+    return np.abs(z, out=out)
+
+
+def _step(z, out):
+    return np.greater(z, 0, out=out, casting="unsafe")
+
+
+ACTIVATIONS: tuple[Activation, ...] = (
+    Activation("identity", _identity, lambda z, y: np.ones_like(y)),
+    Activation("sigmoid", _sigmoid, lambda z, y: y * (1 - y)),
+    Activation("neat_sigmoid", _neat_sigmoid, lambda z, y: NEAT_SIGMOID_SLOPE * y * (1 - y)),
+    Activation("tanh", _tanh, lambda z, y: 1 - y * y),
+    Activation("relu", _relu, lambda z, y: (y > 0).astype(y.dtype)),
+    Activation(
+        "leaky_relu", _leaky_relu, lambda z, y: np.where(y > 0, 1.0, LEAKY_SLOPE).astype(y.dtype)
+    ),
+    Activation("gauss", _gauss, lambda z, y: -2 * z * y, uses_z=True),
+    Activation("sin", _sin, lambda z, y: np.cos(z), uses_z=True),
+    Activation("abs", _abs, lambda z, y: np.sign(z), uses_z=True),
+    Activation("step", _step, None),
+)
+
+_CODES = {a.name: i for i, a in enumerate(ACTIVATIONS)}
+
+
+def activation_names() -> list[str]:
+    """Names of every known activation, in code order."""
+    return [a.name for a in ACTIVATIONS]
+
+
+def activation_code(name: str) -> int:
+    """The integer code of activation ``name``; ``ValueError`` naming the choices if unknown."""
+    try:
+        return _CODES[name]
+    except (KeyError, TypeError):
+        raise ValueError(
+            f"unknown activation {name!r}; choose one of {', '.join(activation_names())}"
+        ) from None

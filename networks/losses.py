@@ -1,0 +1,97 @@
+"""Losses over network outputs, their gradients, and target validation.
+
+``out`` is (..., n_samples, n_outputs): leading axes (a population) are kept in the loss.
+
+- ``mse``: mean over samples and outputs of (out - y)^2; y (n, n_out) floats, or (n,) when
+  n_out == 1.
+- ``cross_entropy``: the outputs are logits. With one output, binary cross-entropy of
+  sigmoid(logit) against labels 0/1; with k >= 2 outputs, softmax cross-entropy against
+  integer labels 0..k-1 (softmax and log fused, so it never takes log(0)). Mean over samples.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import expit, log_softmax, softmax
+
+__all__ = ["LOSSES", "check_loss", "check_targets", "loss_value", "loss_grad"]
+
+LOSSES = ("mse", "cross_entropy")
+
+
+def check_loss(loss: str) -> str:
+    if loss not in LOSSES:
+        raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
+    return loss
+
+
+def check_targets(loss: str, y, n_samples: int, n_outputs: int, dtype=np.float64) -> np.ndarray:
+    """Validate targets for ``loss``: float (n, n_out) for mse, int labels (n,) for
+    cross-entropy. Raises ValueError saying what is wrong."""
+    check_loss(loss)
+    y = np.asarray(y)
+    if loss == "mse":
+        if y.ndim == 1 and n_outputs == 1:
+            y = y[:, None]
+        if y.shape != (n_samples, n_outputs):
+            raise ValueError(
+                f"targets have shape {y.shape}; mse needs ({n_samples}, {n_outputs}), one row per sample"
+            )
+        if not np.issubdtype(y.dtype, np.number) and y.dtype != bool:
+            raise ValueError(f"targets must be numbers, got dtype {y.dtype}")
+        y = y.astype(dtype, copy=False)
+        if not np.isfinite(y).all():
+            raise ValueError("targets contain NaN or inf; clean or drop those rows first")
+        return y
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.shape != (n_samples,):
+        raise ValueError(
+            f"labels have shape {y.shape}; cross_entropy needs ({n_samples},) integer class labels"
+        )
+    if y.dtype.kind == "f":
+        if not np.isfinite(y).all():
+            raise ValueError("labels contain NaN or inf; cross_entropy needs integer class labels")
+        if not np.array_equal(y, np.round(y)):
+            raise ValueError(
+                "labels are not whole numbers; cross_entropy needs integer class labels"
+            )
+    elif y.dtype.kind not in "iub":
+        raise ValueError(f"labels must be integers, got dtype {y.dtype}")
+    y = y.astype(np.int64)
+    n_classes = max(n_outputs, 2)
+    if len(y) and (y.min() < 0 or y.max() >= n_classes):
+        raise ValueError(
+            f"labels must lie in 0..{n_classes - 1} for a network with {n_outputs} output(s); got {y.min()}..{y.max()}"
+        )
+    return y
+
+
+def loss_value(loss: str, out: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Mean loss over samples: out (..., n, n_out) -> (...)."""
+    if loss == "mse":
+        d = out - y
+        return np.mean(d * d, axis=(-2, -1))
+    if out.shape[-1] == 1:
+        z = out[..., 0]
+        return np.mean(np.logaddexp(0.0, z) - y * z, axis=-1)
+    logp = log_softmax(out, axis=-1)
+    picked = np.take_along_axis(logp, np.broadcast_to(y[:, None], logp.shape[:-1] + (1,)), axis=-1)
+    return -np.mean(picked[..., 0], axis=-1)
+
+
+def loss_grad(loss: str, out: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+    """Loss and its gradient with respect to the outputs, for out (n, n_out)."""
+    n = out.shape[0]
+    if loss == "mse":
+        d = out - y
+        return float(np.mean(d * d)), d * (2.0 / d.size)
+    if out.shape[-1] == 1:
+        z = out[:, 0]
+        value = float(np.mean(np.logaddexp(0.0, z) - y * z))
+        return value, ((expit(z) - y) / n)[:, None].astype(out.dtype, copy=False)
+    p = softmax(out, axis=-1)
+    value = float(np.mean(np.logaddexp.reduce(out, axis=-1) - out[np.arange(n), y]))
+    p[np.arange(n), y] -= 1.0
+    p /= n
+    return value, p

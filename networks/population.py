@@ -1,0 +1,161 @@
+"""Evaluate many Graphs of different topologies together (NEAT's population).
+
+The graphs are compiled as one disjoint union: every graph's input nodes share the input
+rows, and all other nodes are ordered by topological level over the whole union, so one
+level of every graph is computed at once with a scatter-add (few samples) or a sparse
+matrix product (many samples). The Python loop runs once per level of the deepest graph,
+never per graph, node or sample. Hidden nodes that reach no output are computed but unused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from scipy import sparse
+
+from .activations import ACTIVATIONS
+from .graph import INPUT, OUTPUT, Graph
+from .graph_algorithms import levels as _levels
+from .network import check_inputs
+
+__all__ = ["PopulationBatch", "forward_many"]
+
+_SCATTER_LIMIT = 1 << 16  # edges x samples of one level below which a scatter-add is used
+
+
+class PopulationBatch:
+    """A list of Graphs with the same numbers of inputs and outputs, compiled together.
+
+    ``forward(X)``: X (n, n_in) -> (P, n, n_out), equal (up to rounding) to compiling and
+    running each Graph alone. ``n_enabled``: (P,) enabled connections of each graph.
+    """
+
+    def __init__(self, graphs: Sequence[Graph], *, dtype=np.float64) -> None:
+        graphs = list(graphs)
+        if not graphs:
+            raise ValueError("forward_many needs at least one Graph")
+        if not all(isinstance(g, Graph) for g in graphs):
+            bad = next(type(g).__name__ for g in graphs if not isinstance(g, Graph))
+            raise ValueError(f"forward_many needs networks.Graph objects, got a {bad}")
+        self.dtype = np.dtype(dtype)
+        P = self.n_graphs = len(graphs)
+        n_nodes = np.fromiter((len(g.node_id) for g in graphs), np.int64, P)
+        n_conn = np.fromiter((len(g.conn_src) for g in graphs), np.int64, P)
+        node_id = np.concatenate([g.node_id for g in graphs])
+        kind = np.concatenate([g.node_kind for g in graphs])
+        act = np.concatenate([g.node_act for g in graphs])
+        bias = np.concatenate([g.node_bias for g in graphs])
+        c_src = np.concatenate([g.conn_src for g in graphs])
+        c_dst = np.concatenate([g.conn_dst for g in graphs])
+        c_w = np.concatenate([g.conn_weight for g in graphs])
+        c_on = np.concatenate([g.conn_enabled for g in graphs])
+
+        node_graph = np.repeat(np.arange(P), n_nodes)
+        conn_graph = np.repeat(np.arange(P), n_conn)
+        is_in, is_out = kind == INPUT, kind == OUTPUT
+        n_in = np.bincount(node_graph[is_in], minlength=P)
+        n_out = np.bincount(node_graph[is_out], minlength=P)
+        if (n_in != n_in[0]).any() or (n_out != n_out[0]).any():
+            i = int(np.flatnonzero((n_in != n_in[0]) | (n_out != n_out[0]))[0])
+            raise ValueError(
+                f"graph {i} has {n_in[i]} inputs and {n_out[i]} outputs, graph 0 has "
+                f"{n_in[0]} and {n_out[0]}; a population must share its input and output sizes"
+            )
+        self.n_inputs, self.n_outputs = int(n_in[0]), int(n_out[0])
+        self.n_enabled = np.bincount(conn_graph[c_on], minlength=P)
+
+        # node ids -> union node index
+        base = int(node_id.min())
+        span = int(node_id.max()) - base + 1
+        key = node_graph * span + (node_id - base)
+        sorter = np.argsort(key, kind="stable")
+        on = np.flatnonzero(c_on)
+        e_graph = conn_graph[on]
+
+        def lookup(ids):
+            k = e_graph * span + (ids - base)
+            pos = np.minimum(np.searchsorted(key, k, sorter=sorter), len(key) - 1)
+            idx = sorter[pos]
+            if not np.array_equal(key[idx], k):
+                raise ValueError("a connection names a node that does not exist in its graph")
+            return idx
+
+        src, dst = lookup(c_src[on]), lookup(c_dst[on])
+        level = _levels(len(node_id), src, dst, start=(~is_in).astype(np.int64))
+
+        # rows: the shared inputs, then every non-input node by (level, activation)
+        in_rank = np.cumsum(is_in) - 1 - np.repeat(np.cumsum(n_in) - n_in, n_nodes)
+        other = np.flatnonzero(~is_in)
+        other = other[np.lexsort((act[other], level[other]))]
+        row_of = np.empty(len(node_id), dtype=np.int64)
+        row_of[is_in] = in_rank[is_in]
+        row_of[other] = self.n_inputs + np.arange(len(other))
+        self.n_rows = self.n_inputs + len(other)
+        row_level = np.r_[np.zeros(self.n_inputs, np.int64), level[other]]
+        row_act = act[other]
+        self._bias = bias[other].astype(self.dtype)
+
+        src_row, dst_row = row_of[src], row_of[dst]
+        e_order = np.argsort(dst_row, kind="stable")
+        self._src_row = src_row[e_order]
+        self._dst_row = dst_row[e_order]
+        self._weight = c_w[on][e_order].astype(self.dtype)
+
+        depth = int(row_level.max()) if len(other) else 0
+        row_bounds = np.searchsorted(row_level, np.arange(1, depth + 2))
+        edge_bounds = np.searchsorted(self._dst_row, row_bounds)
+        self._levels = []
+        for k in range(depth):
+            r0, r1 = int(row_bounds[k]), int(row_bounds[k + 1])
+            e0, e1 = int(edge_bounds[k]), int(edge_bounds[k + 1])
+            acts = row_act[r0 - self.n_inputs : r1 - self.n_inputs]
+            cuts = np.flatnonzero(np.diff(acts)) + 1
+            segs = tuple(
+                (int(a), int(b), int(acts[a]))
+                for a, b in zip(np.r_[0, cuts], np.r_[cuts, len(acts)])
+            )
+            self._levels.append((r0, r1, e0, e1, segs))
+        self._sparse: dict[int, sparse.csr_matrix] = {}
+
+        out_nodes = np.flatnonzero(is_out)  # grouped by graph, in each graph's output order
+        self._out_rows = row_of[out_nodes].reshape(P, self.n_outputs)
+
+    def _level_matrix(self, k: int) -> sparse.csr_matrix:
+        if k not in self._sparse:
+            r0, r1, e0, e1, _ = self._levels[k]
+            d = self._dst_row[e0:e1] - r0
+            indptr = np.searchsorted(d, np.arange(r1 - r0 + 1))
+            self._sparse[k] = sparse.csr_matrix(
+                (self._weight[e0:e1], self._src_row[e0:e1], indptr), shape=(r1 - r0, self.n_rows)
+            )
+        return self._sparse[k]
+
+    def forward(self, X) -> np.ndarray:
+        """Outputs of every graph: X (n, n_in) -> (P, n, n_out)."""
+        X = check_inputs(X, self.n_inputs, self.dtype)
+        return self._forward(X)
+
+    def _forward(self, X: np.ndarray) -> np.ndarray:
+        n = X.shape[0]
+        H = np.empty((self.n_rows, n), dtype=self.dtype)
+        H[: self.n_inputs] = X.T
+        cols = np.arange(n)
+        for k, (r0, r1, e0, e1, segs) in enumerate(self._levels):
+            m = r1 - r0
+            if (e1 - e0) * n <= _SCATTER_LIMIT:
+                contrib = H[self._src_row[e0:e1]] * self._weight[e0:e1, None]
+                idx = ((self._dst_row[e0:e1] - r0)[:, None] * n + cols).ravel()
+                z = np.bincount(idx, weights=contrib.ravel(), minlength=m * n).reshape(m, n)
+            else:
+                z = self._level_matrix(k) @ H
+            z += self._bias[r0 - self.n_inputs : r1 - self.n_inputs, None]
+            out = H[r0:r1]
+            for a, b, code in segs:
+                ACTIVATIONS[code].f(z[a:b], out[a:b])
+        return H[self._out_rows].transpose(0, 2, 1)
+
+
+def forward_many(graphs: Sequence[Graph], X, *, dtype=np.float64) -> np.ndarray:
+    """Outputs of every Graph on the same X: (P, n, n_out). See PopulationBatch."""
+    return PopulationBatch(graphs, dtype=dtype).forward(X)
