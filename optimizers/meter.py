@@ -1,0 +1,84 @@
+"""What compute costs: the meter every evaluation goes through, and budgets over it.
+
+Units:
+- ``samples``: sample evaluations, one network on one input row; a backward pass costs two
+  (so a gradient over n rows costs 3n).
+- ``evaluations``: network evaluations as NEAT papers count them, one individual evaluated
+  on the training data; a forward+backward pass over a fraction f of the training rows
+  counts 3f (a full-batch gradient is three evaluations' worth of work).
+- ``macs``: multiply-accumulates, enabled connections x samples (backward twice forward).
+- ``seconds``: wall-clock seconds since the run started (optimizer overhead included).
+- ``steps``: epochs or generations.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields
+
+__all__ = ["Meter", "Budget", "UNITS"]
+
+UNITS = ("samples", "evaluations", "macs", "seconds", "steps")
+
+
+@dataclass
+class Meter:
+    """Running totals of compute spent (see the module docstring for the units)."""
+
+    samples: float = 0.0
+    evaluations: float = 0.0
+    macs: float = 0.0
+    seconds: float = 0.0
+    steps: int = 0
+
+    def charge(self, *, samples: float, evaluations: float, macs: float) -> None:
+        self.samples += samples
+        self.evaluations += evaluations
+        self.macs += macs
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Budget:
+    """A limit in any of the meter's units; the run stops when any one is reached.
+
+    Example: ``Budget(evaluations=10_000)`` or ``Budget(steps=50, seconds=60)``.
+    """
+
+    samples: float | None = None
+    evaluations: float | None = None
+    macs: float | None = None
+    seconds: float | None = None
+    steps: int | None = None
+
+    def __post_init__(self) -> None:
+        set_any = False
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if v is None:
+                continue
+            set_any = True
+            if (
+                isinstance(v, bool)
+                or not isinstance(v, (int, float))
+                or not math.isfinite(v)
+                or v <= 0
+            ):
+                raise ValueError(f"Budget.{f.name} must be a positive finite number, got {v!r}")
+        if not set_any:
+            raise ValueError(f"a Budget needs at least one limit: one of {', '.join(UNITS)}")
+
+    def limits(self) -> dict:
+        return {
+            f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None
+        }
+
+    def spent(self, meter: Meter) -> bool:
+        """Whether any limit has been reached."""
+        return any(getattr(meter, unit) >= limit for unit, limit in self.limits().items())
+
+    def fraction(self, meter: Meter) -> float:
+        """The largest fraction of any limit spent so far (for progress bars)."""
+        return max(getattr(meter, unit) / limit for unit, limit in self.limits().items())

@@ -1,0 +1,82 @@
+"""Optimizers by short name.
+
+Three sources, checked in this order: the built-in table below (resolved lazily, so a
+missing optional dependency fails only when that optimizer is asked for), classes
+registered with :func:`register` (e.g. in a study script), and the entry-point group
+``neuroarena.optimizers`` of installed third-party packages (``name = "module:Class"``).
+"""
+
+from __future__ import annotations
+
+import importlib
+from importlib.metadata import entry_points
+
+__all__ = ["available", "get", "register", "ENTRY_POINT_GROUP"]
+
+ENTRY_POINT_GROUP = "neuroarena.optimizers"
+
+_BUILTIN: dict[str, str] = {
+    "backprop": "optimizers.backprop:Backprop",
+    "random-search": "optimizers.random_search:RandomSearch",
+}
+_REGISTERED: dict[str, type] = {}
+
+
+def _entry_points() -> dict:
+    return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+
+
+def available() -> list[str]:
+    """Every optimizer name that :func:`get` accepts, sorted."""
+    return sorted(set(_BUILTIN) | set(_REGISTERED) | set(_entry_points()))
+
+
+def register(name_or_cls=None):
+    """Register an Optimizer subclass under its ``name`` attribute (or the given name).
+
+    Use as ``@register`` or ``@register("my-opt")``. A name already taken raises ValueError.
+    """
+
+    def deco(cls, name=None):
+        name = name or getattr(cls, "name", "")
+        if not name or not isinstance(name, str):
+            raise ValueError(f"{cls.__name__} needs a non-empty string name to be registered")
+        if name in _BUILTIN or name in _REGISTERED or name in _entry_points():
+            raise ValueError(
+                f"an optimizer named {name!r} is already registered; choose another name"
+            )
+        cls.name = name
+        _REGISTERED[name] = cls
+        return cls
+
+    if isinstance(name_or_cls, type):
+        return deco(name_or_cls)
+    return lambda cls: deco(cls, name_or_cls)
+
+
+def unregister(name: str) -> None:
+    """Remove a class registered with :func:`register` (built-ins cannot be removed)."""
+    _REGISTERED.pop(name, None)
+
+
+def get(name: str) -> type:
+    """The optimizer class registered as ``name``; ValueError listing the choices if none."""
+    if name in _REGISTERED:
+        return _REGISTERED[name]
+    if name in _BUILTIN:
+        module, _, attr = _BUILTIN[name].partition(":")
+        try:
+            return getattr(importlib.import_module(module), attr)
+        except ImportError as exc:
+            raise ValueError(
+                f"optimizer {name!r} needs a package that is not installed: {exc}"
+            ) from None
+    eps = _entry_points()
+    if name in eps:
+        try:
+            return eps[name].load()
+        except Exception as exc:
+            raise ValueError(
+                f"optimizer {name!r} (entry point {eps[name].value}) failed to load: {exc}"
+            ) from None
+    raise ValueError(f"unknown optimizer {name!r}; available: {', '.join(available())}")

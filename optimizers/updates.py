@@ -1,0 +1,110 @@
+"""Gradient update rules as pairs of small pure functions (in the manner of optax).
+
+Each rule is a frozen dataclass of hyperparameters with ``init(params) -> state`` and
+``update(grads, state) -> (step, state)``; the caller applies ``params + step``. States are
+tiny NamedTuples; nothing is updated in place, so a rule can be reused (the ES that wants
+an Adam step calls the same ``Adam``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+__all__ = ["SGD", "Momentum", "Adam", "RULES", "make_rule", "clip_by_global_norm"]
+
+
+class EmptyState(NamedTuple):
+    pass
+
+
+class MomentumState(NamedTuple):
+    velocity: np.ndarray
+
+
+class AdamState(NamedTuple):
+    count: int
+    mu: np.ndarray
+    nu: np.ndarray
+
+
+@dataclass(frozen=True)
+class SGD:
+    """Plain gradient descent: step = -lr * g."""
+
+    lr: float = 0.01
+
+    def init(self, params: np.ndarray) -> EmptyState:
+        return EmptyState()
+
+    def update(self, grads: np.ndarray, state: EmptyState):
+        return -self.lr * grads, state
+
+
+@dataclass(frozen=True)
+class Momentum:
+    """Heavy-ball momentum (v = beta v + g; step = -lr v), or Nesterov's variant
+    (step = -lr (g + beta v)), as in PyTorch's SGD."""
+
+    lr: float = 0.01
+    beta: float = 0.9
+    nesterov: bool = False
+
+    def init(self, params: np.ndarray) -> MomentumState:
+        return MomentumState(np.zeros_like(params))
+
+    def update(self, grads: np.ndarray, state: MomentumState):
+        v = self.beta * state.velocity + grads
+        direction = grads + self.beta * v if self.nesterov else v
+        return -self.lr * direction, MomentumState(v)
+
+
+@dataclass(frozen=True)
+class Adam:
+    """Adam (Kingma & Ba 2015) with bias correction."""
+
+    lr: float = 1e-3
+    beta1: float = 0.9
+    beta2: float = 0.999
+    eps: float = 1e-8
+
+    def init(self, params: np.ndarray) -> AdamState:
+        return AdamState(0, np.zeros_like(params), np.zeros_like(params))
+
+    def update(self, grads: np.ndarray, state: AdamState):
+        count = state.count + 1
+        mu = self.beta1 * state.mu + (1 - self.beta1) * grads
+        nu = self.beta2 * state.nu + (1 - self.beta2) * (grads * grads)
+        mu_hat = mu / (1 - self.beta1**count)
+        nu_hat = nu / (1 - self.beta2**count)
+        return -self.lr * mu_hat / (np.sqrt(nu_hat) + self.eps), AdamState(count, mu, nu)
+
+
+RULES = ("sgd", "momentum", "nesterov", "adam")
+
+
+def make_rule(
+    name: str,
+    *,
+    lr: float,
+    momentum: float = 0.9,
+    beta1: float = 0.9,
+    beta2: float = 0.999,
+    eps: float = 1e-8,
+):
+    """The update rule called ``name`` (one of RULES)."""
+    if name == "sgd":
+        return SGD(lr)
+    if name in ("momentum", "nesterov"):
+        return Momentum(lr, momentum, nesterov=name == "nesterov")
+    if name == "adam":
+        return Adam(lr, beta1, beta2, eps)
+    raise ValueError(f"unknown update rule {name!r}; choose one of {', '.join(RULES)}")
+
+
+def clip_by_global_norm(grads: np.ndarray, max_norm: float) -> np.ndarray:
+    """grads scaled down so that their L2 norm is at most max_norm."""
+    norm = float(np.sqrt(np.dot(grads, grads)))
+    return grads * (max_norm / norm) if norm > max_norm else grads
