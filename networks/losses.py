@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import expit, log_softmax, softmax
+from scipy.special import expit, log_softmax
 
 __all__ = ["LOSSES", "check_loss", "check_targets", "loss_value", "loss_grad"]
 
@@ -90,8 +90,15 @@ def loss_grad(loss: str, out: np.ndarray, y: np.ndarray) -> tuple[float, np.ndar
         z = out[:, 0]
         value = float(np.mean(np.logaddexp(0.0, z) - y * z))
         return value, ((expit(z) - y) / n)[:, None].astype(out.dtype, copy=False)
-    p = softmax(out, axis=-1)
-    value = float(np.mean(np.logaddexp.reduce(out, axis=-1) - out[np.arange(n), y]))
-    p[np.arange(n), y] -= 1.0
+    # softmax and log-sum-exp from one shifted exponential (the hot path of every backprop
+    # batch): p = exp(out - max) / s, loss = mean(max + log s - out[y])
+    rows = np.arange(n)
+    top = out.max(axis=-1, keepdims=True)
+    p = out - top
+    np.exp(p, out=p)
+    s = p.sum(axis=-1, keepdims=True)
+    value = float(np.mean(np.log(s[:, 0]) + top[:, 0] - out[rows, y]))
+    p /= s
+    p[rows, y] -= 1.0
     p /= n
     return value, p

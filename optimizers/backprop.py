@@ -2,7 +2,8 @@
 
 One step is one epoch over the shuffled training rows in mini-batches. Gradients are exact
 reverse mode (networks.Network.loss_and_grad) through the problem's meter, so an epoch on n
-rows costs 3n sample evaluations. Optional L2 weight decay, gradient clipping by global norm,
+rows costs 3n sample evaluations. On a maximising problem (``problem.maximize``) the
+objective that ``problem.loss_and_grad`` returns is climbed instead of descended. Optional L2 weight decay, gradient clipping by global norm,
 and early stopping on validation loss with ``patience`` (the best-validation weights are
 restored when it stops).
 """
@@ -37,8 +38,8 @@ class BackpropConfig(Config):
         check("rule", self.rule, choices=RULES)
         check("lr", self.lr, low=0, low_open=True)
         check("momentum", self.momentum, low=0, high=1)
-        check("beta1", self.beta1, low=0, high=1)
-        check("beta2", self.beta2, low=0, high=1)
+        check("beta1", self.beta1, low=0, high=1, high_open=True)
+        check("beta2", self.beta2, low=0, high=1, high_open=True)
         check("eps", self.eps, low=0, low_open=True)
         if self.batch_size is not None:
             check("batch_size", self.batch_size, low=1, integer=True)
@@ -72,6 +73,7 @@ class Backprop(Optimizer):
         self.state = self.rule.init(self.params)
         self.val_best = np.inf
         self.val_best_params = None
+        self.val_best_objective = float("nan")
         self.epochs_since_best = 0
 
     def step(self) -> dict:
@@ -81,6 +83,7 @@ class Backprop(Optimizer):
         order = self.rng.permutation(n)
         total = 0.0
         params = self.params
+        ascend = problem.maximize
         for start in range(0, n, batch):
             idx = order[start : start + batch]
             loss, grad = problem.loss_and_grad(self.network, params, idx)
@@ -88,6 +91,8 @@ class Backprop(Optimizer):
                 self.done = True
                 total = float("nan")
                 break
+            if ascend:  # the objective is a fitness: climb it
+                grad = -grad
             if c.weight_decay:
                 grad = grad + c.weight_decay * params
             if c.clip_norm is not None:
@@ -104,6 +109,7 @@ class Backprop(Optimizer):
             info["val_loss_now"] = val
             if val < self.val_best - c.min_delta:
                 self.val_best, self.val_best_params = val, params.copy()
+                self.val_best_objective = epoch_loss
                 self.epochs_since_best = 0
             else:
                 self.epochs_since_best += 1
@@ -111,6 +117,7 @@ class Backprop(Optimizer):
                     self.done = True
                     self.params = self.val_best_params
                     self._best_params, self._best_graph = self.val_best_params, None
+                    self.best_value = self.val_best_objective
         self.generation += 1
         return info
 

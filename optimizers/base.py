@@ -35,7 +35,15 @@ class Config:
 
 
 def check(
-    name: str, value: Any, *, low=None, high=None, low_open=False, integer=False, choices=None
+    name: str,
+    value: Any,
+    *,
+    low=None,
+    high=None,
+    low_open=False,
+    high_open=False,
+    integer=False,
+    choices=None,
 ) -> None:
     """Raise ValueError naming the parameter, the bad value and what is allowed."""
     if choices is not None:
@@ -53,10 +61,10 @@ def check(
     if isinstance(value, bool) or not ok_type or (not integer and not np.isfinite(value)):
         raise ValueError(f"{name} must be {kind}, got {value!r}")
     lo_bad = low is not None and (value <= low if low_open else value < low)
-    hi_bad = high is not None and value > high
+    hi_bad = high is not None and (value >= high if high_open else value > high)
     if lo_bad or hi_bad:
         lo = "" if low is None else (f"> {low}" if low_open else f">= {low}")
-        hi = "" if high is None else f"<= {high}"
+        hi = "" if high is None else (f"< {high}" if high_open else f"<= {high}")
         allowed = " and ".join(s for s in (lo, hi) if s)
         raise ValueError(f"{name} must be {allowed}, got {value!r}")
 

@@ -73,6 +73,10 @@ def fit(
         raise ValueError(f"fit needs an optimizers.Optimizer, got {type(optimizer).__name__}")
     if not isinstance(budget, Budget):
         raise ValueError(f"budget must be an optimizers.Budget, got {type(budget).__name__}")
+    if not isinstance(problem, Problem):
+        raise ValueError(f"fit needs an optimizers.Problem, got {type(problem).__name__}")
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
     problem.meter = meter = Meter()
     seed_stdlib_random(rng)
     t0 = time.perf_counter()
@@ -86,7 +90,7 @@ def fit(
         t1 = time.perf_counter()
         meter.seconds = t1 - t0 - measuring
         record = {**meter.as_dict(), "train_loss": optimizer.best_value}
-        scores = problem.score(optimizer.best())
+        scores = problem.score_validation(optimizer.best())
         measuring += time.perf_counter() - t1
         record.update({k: v for k, v in scores.items() if k.startswith("val_")})
         record.update({k: v for k, v in info.items() if k not in record})

@@ -14,7 +14,10 @@ Units:
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, field, fields
+from fractions import Fraction
+
+import numpy as np
 
 __all__ = ["Meter", "Budget", "UNITS"]
 
@@ -30,14 +33,23 @@ class Meter:
     macs: float = 0.0
     seconds: float = 0.0
     steps: int = 0
+    # evaluations are summed exactly (charges are fractions of the training set, e.g.
+    # 3 * 64 / 1257 per batch), so a full epoch of mini-batches counts exactly 3 and a
+    # Budget(evaluations=3 * k) stops after exactly k epochs
+    _evaluations: Fraction = field(default=Fraction(0), repr=False, compare=False)
 
-    def charge(self, *, samples: float, evaluations: float, macs: float) -> None:
+    def __post_init__(self) -> None:
+        self._evaluations = Fraction(self.evaluations)
+
+    def charge(self, *, samples: float, evaluations: float | Fraction, macs: float) -> None:
+        """Add a cost. ``evaluations`` may be a Fraction (exact) or any real number."""
         self.samples += samples
-        self.evaluations += evaluations
+        self._evaluations += Fraction(evaluations)
+        self.evaluations = float(self._evaluations)
         self.macs += macs
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        return {unit: getattr(self, unit) for unit in UNITS}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -62,11 +74,13 @@ class Budget:
             set_any = True
             if (
                 isinstance(v, bool)
-                or not isinstance(v, (int, float))
+                or not isinstance(v, (int, float, np.integer, np.floating))
                 or not math.isfinite(v)
                 or v <= 0
             ):
                 raise ValueError(f"Budget.{f.name} must be a positive finite number, got {v!r}")
+            if f.name == "steps" and v != int(v):
+                raise ValueError(f"Budget.steps must be a whole number of steps, got {v!r}")
         if not set_any:
             raise ValueError(f"a Budget needs at least one limit: one of {', '.join(UNITS)}")
 

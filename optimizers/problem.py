@@ -9,6 +9,7 @@ better" numbers with NaN mapped to -inf, which is what selection code should use
 from __future__ import annotations
 
 from collections.abc import Sequence
+from fractions import Fraction
 
 import numpy as np
 
@@ -56,7 +57,9 @@ class Problem:
         raise NotImplementedError
 
     def loss_and_grad(self, network: Network, params: np.ndarray, idx: np.ndarray | None = None):
-        """Training loss and its gradient (n_params,) on rows idx (all if None)."""
+        """The objective on training rows idx (all if None), as :meth:`evaluate` measures
+        it, and its gradient (n_params,) with respect to params. For a maximising problem
+        this is the gradient of the quantity to maximise (backprop then climbs it)."""
         raise ValueError(
             f"problem {self.name!r} is not differentiable; use an evolutionary optimizer"
         )
@@ -64,6 +67,11 @@ class Problem:
     def score(self, graph: Graph) -> dict:
         """Unmetered measurement of a Graph: train/validation loss and headline metric."""
         raise NotImplementedError
+
+    def score_validation(self, graph: Graph) -> dict:
+        """The ``val_*`` entries of :meth:`score` (the loop records them every step);
+        override to skip measuring the training split."""
+        return {k: v for k, v in self.score(graph).items() if k.startswith("val_")}
 
     # -- shared helpers -------------------------------------------------------------
     def compile(self, graph: Graph) -> Network:
@@ -145,11 +153,18 @@ class SupervisedProblem(Problem):
                 )
             self.n_outputs = 1 if len(self.classes) == 2 else len(self.classes)
         else:
-            y = np.asarray(y, dtype=np.float64)
+            try:
+                y = np.asarray(y, dtype=np.float64)
+            except (TypeError, ValueError) as exc:
+                raise ValueError(f"regression targets are not numeric: {exc}") from None
             if y.ndim == 1:
                 y = y[:, None]
+            if y.ndim != 2 or y.shape[1] == 0:
+                raise ValueError(
+                    f"regression targets have shape {y.shape}; expected ({len(X)},) or ({len(X)}, n_outputs)"
+                )
             self.classes = None
-            self.n_outputs = y.shape[1] if y.ndim == 2 else 0
+            self.n_outputs = y.shape[1]
         self.loss = loss or ("cross_entropy" if task == "classification" else "mse")
         if self.loss not in networks.LOSSES:
             raise ValueError(
@@ -201,7 +216,7 @@ class SupervisedProblem(Problem):
             )
             if not known.all():
                 raise ValueError(
-                    f"{split} labels include {y[~known][0]!r}, which the training labels do not"
+                    f"{split} labels include {np.asarray(y[~known][0]).item()!r}, which the training labels do not"
                 )
             if self.loss == "cross_entropy":
                 target = labels
@@ -216,6 +231,11 @@ class SupervisedProblem(Problem):
             target = check_targets(self.loss, target, len(X), self.n_outputs, self.dtype)
         except ValueError as exc:
             raise ValueError(f"{split} targets: {exc}") from None
+        # private read-only copies: nothing the caller or an optimizer does can change them
+        X, target = np.array(X, copy=True), np.array(target, copy=True)
+        for arr in (X, target, labels):
+            if arr is not None:
+                arr.flags.writeable = False
         return X, target, labels
 
     # -- metered evaluation ---------------------------------------------------------
@@ -231,7 +251,9 @@ class SupervisedProblem(Problem):
             params = params[None]
         P = params.shape[0]
         self.meter.charge(
-            samples=P * n, evaluations=P * n / self.n_train, macs=P * n * network.graph.n_enabled
+            samples=P * n,
+            evaluations=Fraction(P * n, self.n_train),
+            macs=P * n * network.n_enabled,
         )
         with np.errstate(all="ignore"):
             return loss_value(self.loss, network._forward(X, params), y).astype(np.float64)
@@ -245,7 +267,9 @@ class SupervisedProblem(Problem):
         )
         P = batch.n_graphs
         self.meter.charge(
-            samples=P * n, evaluations=P * n / self.n_train, macs=n * float(batch.n_enabled.sum())
+            samples=P * n,
+            evaluations=Fraction(P * n, self.n_train),
+            macs=n * int(batch.n_enabled.sum()),
         )
         with np.errstate(all="ignore"):
             return loss_value(self.loss, batch._forward(X), y).astype(np.float64)
@@ -254,7 +278,9 @@ class SupervisedProblem(Problem):
         network.check_differentiable()
         X, y, n = self._rows(idx)
         self.meter.charge(
-            samples=3 * n, evaluations=3 * n / self.n_train, macs=3 * n * network.graph.n_enabled
+            samples=3 * n,
+            evaluations=Fraction(3 * n, self.n_train),
+            macs=3 * n * network.n_enabled,
         )
         with np.errstate(all="ignore"):
             return network._loss_and_grad(X, y, self.loss, np.asarray(params, dtype=self.dtype))
@@ -280,9 +306,15 @@ class SupervisedProblem(Problem):
         return self.task == "classification"
 
     def score(self, graph: Graph) -> dict:
+        return self._score(graph, train=True)
+
+    def score_validation(self, graph: Graph) -> dict:
+        return self._score(graph, train=False) if self.X_val is not None else {}
+
+    def _score(self, graph: Graph, train: bool) -> dict:
         net = self.compile(graph)
         result = {}
-        splits = [("train", self.X, self.y, self.labels)]
+        splits = [("train", self.X, self.y, self.labels)] if train else []
         if self.X_val is not None:
             splits.append(("val", self.X_val, self.y_val, self.labels_val))
         with np.errstate(all="ignore"):

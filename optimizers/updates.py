@@ -74,12 +74,22 @@ class Adam:
         return AdamState(0, np.zeros_like(params), np.zeros_like(params))
 
     def update(self, grads: np.ndarray, state: AdamState):
+        # mu = b1 mu + (1 - b1) g;  nu = b2 nu + (1 - b2) g^2;
+        # step = -lr mu_hat / (sqrt(nu_hat) + eps). Written with in-place operations on
+        # fresh arrays (the same arithmetic, fewer temporaries); the state is not modified.
         count = state.count + 1
-        mu = self.beta1 * state.mu + (1 - self.beta1) * grads
-        nu = self.beta2 * state.nu + (1 - self.beta2) * (grads * grads)
-        mu_hat = mu / (1 - self.beta1**count)
-        nu_hat = nu / (1 - self.beta2**count)
-        return -self.lr * mu_hat / (np.sqrt(nu_hat) + self.eps), AdamState(count, mu, nu)
+        mu = self.beta1 * state.mu
+        mu += (1 - self.beta1) * grads
+        nu = grads * grads
+        nu *= 1 - self.beta2
+        nu += self.beta2 * state.nu
+        denom = nu / (1 - self.beta2**count)
+        np.sqrt(denom, out=denom)
+        denom += self.eps
+        step = mu / (1 - self.beta1**count)
+        step *= -self.lr
+        step /= denom
+        return step, AdamState(count, mu, nu)
 
 
 RULES = ("sgd", "momentum", "nesterov", "adam")
