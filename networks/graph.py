@@ -63,9 +63,29 @@ _DTYPES = {
 
 
 def _frozen(name: str, value: Any) -> np.ndarray:
-    arr = np.array(value, dtype=_DTYPES[name], copy=True).reshape(-1)
+    dtype = np.dtype(_DTYPES[name])
+    raw = np.asarray(value)
+    if dtype.kind == "i" and raw.dtype != dtype and raw.dtype.kind in "iuf":
+        # integer fields: refuse what a cast would silently truncate or wrap around
+        if raw.dtype.kind == "f" and not np.array_equal(raw, np.trunc(raw)):
+            raise ValueError("it holds non-integer values")
+        if raw.size and (raw.min() < np.iinfo(dtype).min or raw.max() > np.iinfo(dtype).max):
+            raise ValueError(f"it holds values outside the range of {dtype}")
+    arr = np.array(raw, dtype=dtype, copy=True).reshape(-1)
     arr.flags.writeable = False
     return arr
+
+
+def _typed(value: Any, kind: type) -> Any:
+    """``value`` if it is a JSON value of ``kind`` (an int counts as a float, a bool as
+    neither); TypeError otherwise."""
+    if kind is bool or isinstance(value, bool):
+        ok = kind is bool and isinstance(value, bool)
+    else:
+        ok = isinstance(value, (int, float) if kind is float else kind)
+    if not ok:
+        raise TypeError(f"{value!r} is not a JSON {kind.__name__}")
+    return value
 
 
 @dataclass(frozen=True, eq=False, init=False)
@@ -121,7 +141,7 @@ class Graph:
         for name, value in values.items():
             try:
                 object.__setattr__(self, name, _frozen(name, value))
-            except (TypeError, ValueError) as exc:
+            except (TypeError, ValueError, OverflowError) as exc:
                 raise ValueError(
                     f"Graph field {name!r} is not a 1-D numeric array: {exc}"
                 ) from None
@@ -349,16 +369,42 @@ class Graph:
                 f"graph format version {version!r} is not supported (this neuroarena reads version {JSON_FORMAT_VERSION})"
             )
         try:
-            nodes = [Node(int(i), str(k), str(a), float(b)) for i, k, a, b in data["nodes"]]
+            nodes = [
+                Node(_typed(i, int), _typed(k, str), _typed(a, str), float(_typed(b, float)))
+                for i, k, a, b in data["nodes"]
+            ]
             conns = [
-                Connection(int(s), int(t), float(w), bool(en), int(inn))
+                Connection(
+                    _typed(s, int),
+                    _typed(t, int),
+                    float(_typed(w, float)),
+                    _typed(en, bool),
+                    _typed(inn, int),
+                )
                 for s, t, w, en, inn in data["connections"]
             ]
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, OverflowError) as exc:
             raise ValueError(
                 f"malformed graph JSON: {exc!r}; nodes are [id, kind, activation, bias], connections [source, target, weight, enabled, innovation]"
             ) from None
-        return cls.from_lists(nodes, conns)
+        bad = next((n for n in nodes if n.kind not in _KIND_CODES), None)
+        if bad is not None:
+            raise ValueError(
+                f"node {bad.id}: kind {bad.kind!r} is not one of input, hidden, output"
+            )
+        # built directly (not via from_lists) so that every innovation number, negative
+        # ones included, is read back exactly as written
+        return cls(
+            node_id=[n.id for n in nodes],
+            node_kind=[_KIND_CODES[n.kind] for n in nodes],
+            node_act=[activation_code(n.activation) for n in nodes],
+            node_bias=[n.bias for n in nodes],
+            conn_src=[c.source for c in conns],
+            conn_dst=[c.target for c in conns],
+            conn_weight=[c.weight for c in conns],
+            conn_enabled=[c.enabled for c in conns],
+            conn_innov=[c.innovation for c in conns],
+        )
 
     @classmethod
     def from_json(cls, text: str | bytes) -> Graph:

@@ -104,6 +104,7 @@ class Network:
         self.n_inputs, self.n_outputs = len(in_nodes), len(out_nodes)
         self.n_rows = len(order)
         self.n_connections = len(enabled)
+        self.n_enabled = graph.n_enabled  # enabled connections, dead ends included (metering)
         row_level = level[order]
         row_act = graph.node_act[order]
 
@@ -173,11 +174,17 @@ class Network:
         self.params = params
         self.differentiable = graph.differentiable
         self.depth = len(self._levels)
+        self._plan = None  # the backward pass's routing, worked out on first use
 
     # ------------------------------------------------------------------ parameters
     def to_graph(self, params=None) -> Graph:
         """The source Graph with weights and biases taken from ``params`` (n_params,)."""
         params = self._check_params(params, population=False).astype(np.float64)
+        if not np.isfinite(params).all():
+            i = int(np.flatnonzero(~np.isfinite(params))[0])
+            raise ValueError(
+                f"params[{i}] is {params[i]}; a Graph's weights and biases must be finite"
+            )
         weight = self.graph.conn_weight.copy()
         weight[self._conn_index] = params[self._weight_pos]
         bias = self.graph.node_bias.copy()
@@ -286,21 +293,20 @@ class Network:
     def _loss_and_grad(self, X, y, loss: str, params: np.ndarray) -> tuple[float, np.ndarray]:
         """Unchecked: X, y validated, params (n_params,) of self.dtype."""
         H, Z = self._run(X, params, keep_z=True)
-        n_in = self.n_inputs
         value, d_out = loss_grad(loss, H[-self.n_outputs :].T, y)
         dH = np.empty_like(H)
         dH[-self.n_outputs :] = d_out.T
-        hidden_written = np.zeros(self.n_rows, dtype=bool)
-        hidden_written[-self.n_outputs :] = True
         grad = np.empty(self.n_params, dtype=self.dtype)
-        for L in reversed(self._levels):
+        if self._plan is None:
+            self._plan = self._backward_plan()
+        for L, route in zip(reversed(self._levels), self._plan):
             dz = dH[L.start : L.stop]
             y_ = H[L.start : L.stop]
             z = Z.get(L.start)
             for a, b, code in L.segments:
                 if code != 0:  # identity: derivative 1
                     dz[a:b] *= ACTIVATIONS[code].df(None if z is None else z[a:b], y_[a:b])
-            grad[L.w1 : L.b1] = dz.sum(axis=1)
+            np.sum(dz, axis=1, out=grad[L.w1 : L.b1])
             src = H[L.lo : L.hi] if L.gather is None else H[L.gather]
             m, s = L.shape
             if L.flat is None:
@@ -308,28 +314,44 @@ class Network:
             else:
                 grad[L.w0 : L.w1] = (dz @ src.T).ravel()[L.flat]
             # propagate to hidden source rows (inputs need no gradient)
-            W = self._weights(L, params)
-            if L.gather is None:
-                first = max(L.lo, n_in)
-                if first < L.hi:
-                    back = W[:, first - L.lo :].T @ dz
-                    self._accumulate(dH, hidden_written, np.arange(first, L.hi), back)
-            else:
-                sel = L.gather >= n_in
-                if sel.any():
-                    self._accumulate(dH, hidden_written, L.gather[sel], W[:, sel].T @ dz)
+            if route is not None:
+                cols, assign, add = route
+                back_W = self._weights(L, params)[:, cols].T
+                if add is None:  # rows not written yet, contiguous: write in place
+                    np.matmul(back_W, dz, out=dH[assign])
+                else:
+                    back = back_W @ dz
+                    dH[assign[0]] = back[assign[1]]
+                    dH[add[0]] += back[add[1]]
         return value, grad
 
-    @staticmethod
-    def _accumulate(dH, written, rows, values) -> None:
-        """dH[rows] += values, treating rows not yet written as zero (rows are unique)."""
-        fresh = ~written[rows]
-        if fresh.all() and len(rows) and rows[-1] - rows[0] + 1 == len(rows):
-            dH[rows[0] : rows[-1] + 1] = values
-        else:
-            dH[rows[fresh]] = values[fresh]
-            dH[rows[~fresh]] += values[~fresh]
-        written[rows] = True
+    def _backward_plan(self) -> tuple:
+        """For each level in reverse order, where its gradient goes among the hidden source
+        rows (None: nowhere, its sources are inputs): (columns of its weight matrix, then
+        either a slice of rows not written yet and None, or (rows, positions) to write and
+        (rows, positions) to add to). Fixed by the topology, so worked out once."""
+        plan = []
+        written = np.zeros(self.n_rows, dtype=bool)
+        written[-self.n_outputs :] = True
+        n_in = self.n_inputs
+        for L in reversed(self._levels):
+            if L.gather is None:
+                first = max(L.lo, n_in)
+                cols, rows = slice(first - L.lo, None), np.arange(first, L.hi)
+            else:
+                cols = np.flatnonzero(L.gather >= n_in)
+                rows = L.gather[cols]
+            if len(rows) == 0:
+                plan.append(None)
+                continue
+            fresh = ~written[rows]
+            if fresh.all() and rows[-1] - rows[0] + 1 == len(rows):
+                plan.append((cols, slice(int(rows[0]), int(rows[-1]) + 1), None))
+            else:
+                new, old = np.flatnonzero(fresh), np.flatnonzero(~fresh)
+                plan.append((cols, (rows[new], new), (rows[old], old)))
+            written[rows] = True
+        return tuple(plan)
 
     def __repr__(self) -> str:
         return (

@@ -40,13 +40,15 @@ class PopulationBatch:
             raise ValueError(f"forward_many needs networks.Graph objects, got a {bad}")
         self.dtype = np.dtype(dtype)
         P = self.n_graphs = len(graphs)
-        n_nodes = np.fromiter((len(g.node_id) for g in graphs), np.int64, P)
-        n_conn = np.fromiter((len(g.conn_src) for g in graphs), np.int64, P)
-        node_id = np.concatenate([g.node_id for g in graphs])
+        ids = [g.node_id for g in graphs]
+        srcs = [g.conn_src for g in graphs]
+        n_nodes = np.fromiter(map(len, ids), np.int64, P)
+        n_conn = np.fromiter(map(len, srcs), np.int64, P)
+        node_id = np.concatenate(ids)
         kind = np.concatenate([g.node_kind for g in graphs])
         act = np.concatenate([g.node_act for g in graphs])
         bias = np.concatenate([g.node_bias for g in graphs])
-        c_src = np.concatenate([g.conn_src for g in graphs])
+        c_src = np.concatenate(srcs)
         c_dst = np.concatenate([g.conn_dst for g in graphs])
         c_w = np.concatenate([g.conn_weight for g in graphs])
         c_on = np.concatenate([g.conn_enabled for g in graphs])
@@ -65,19 +67,31 @@ class PopulationBatch:
         self.n_inputs, self.n_outputs = int(n_in[0]), int(n_out[0])
         self.n_enabled = np.bincount(conn_graph[c_on], minlength=P)
 
-        # node ids -> union node index
+        # node ids -> union node index, by (graph, id - base): a direct table when that is
+        # small (the usual case), else a sorted search
         base = int(node_id.min())
         span = int(node_id.max()) - base + 1
         key = node_graph * span + (node_id - base)
-        sorter = np.argsort(key, kind="stable")
         on = np.flatnonzero(c_on)
         e_graph = conn_graph[on]
+        dense = P * span <= 8 * len(node_id) + 4096
+        if dense:
+            table = np.full(P * span, -1, dtype=np.int64)
+            table[key] = np.arange(len(node_id))
+        else:
+            sorter = np.argsort(key, kind="stable")
 
         def lookup(ids):
-            k = e_graph * span + (ids - base)
-            pos = np.minimum(np.searchsorted(key, k, sorter=sorter), len(key) - 1)
-            idx = sorter[pos]
-            if not np.array_equal(key[idx], k):
+            missing = len(ids) and (int(ids.min()) < base or int(ids.max()) >= base + span)
+            if not missing:
+                k = e_graph * span + (ids - base)
+                if dense:
+                    idx = table[k]
+                    missing = (idx < 0).any()
+                else:
+                    idx = sorter[np.minimum(np.searchsorted(key, k, sorter=sorter), len(key) - 1)]
+                    missing = not np.array_equal(key[idx], k)
+            if missing:
                 raise ValueError("a connection names a node that does not exist in its graph")
             return idx
 
@@ -92,7 +106,7 @@ class PopulationBatch:
         row_of[is_in] = in_rank[is_in]
         row_of[other] = self.n_inputs + np.arange(len(other))
         self.n_rows = self.n_inputs + len(other)
-        row_level = np.r_[np.zeros(self.n_inputs, np.int64), level[other]]
+        row_level = np.concatenate([np.zeros(self.n_inputs, np.int64), level[other]])
         row_act = act[other]
         self._bias = bias[other].astype(self.dtype)
 
@@ -103,19 +117,53 @@ class PopulationBatch:
         self._weight = c_w[on][e_order].astype(self.dtype)
 
         depth = int(row_level.max()) if len(other) else 0
-        row_bounds = np.searchsorted(row_level, np.arange(1, depth + 2))
-        edge_bounds = np.searchsorted(self._dst_row, row_bounds)
+        row_bounds = np.searchsorted(row_level, np.arange(1, depth + 2)).tolist()
+        edge_bounds = np.searchsorted(self._dst_row, row_bounds).tolist()
+        # runs of one activation within a level, for all levels at once: (level, start, stop,
+        # activation) over the non-input rows, which are sorted by (level, activation)
+        other_level = row_level[self.n_inputs :]
+        change = (
+            np.flatnonzero((other_level[1:] != other_level[:-1]) | (row_act[1:] != row_act[:-1]))
+            + 1
+        )
+        starts = np.concatenate([[0], change]).astype(np.int64) + self.n_inputs
+        stops = np.concatenate([change + self.n_inputs, [self.n_rows]]).astype(np.int64)
+        segments: list[list] = [[] for _ in range(depth)]
+        if len(other):
+            for k, a, b, code in zip(
+                (row_level[starts] - 1).tolist(),
+                starts.tolist(),
+                stops.tolist(),
+                row_act[starts - self.n_inputs].tolist(),
+            ):
+                r0 = row_bounds[k]
+                segments[k].append((a - r0, b - r0, code))
+        # the scatter path sums each target's run of edges (edges are sorted by target row)
+        # with np.add.reduceat: where each run starts, and which row of the level it fills
+        first = np.flatnonzero(np.diff(self._dst_row, prepend=-1))
+        run_bounds = np.searchsorted(first, edge_bounds).tolist()
+        # per level: rows r0:r1, edges e0:e1, activation runs, and views the forward pass
+        # reads (source rows, weights as a column, biases as a column, run starts within
+        # the level's edges, and the run's rows within the level, None when every row has one)
         self._levels = []
         for k in range(depth):
-            r0, r1 = int(row_bounds[k]), int(row_bounds[k + 1])
-            e0, e1 = int(edge_bounds[k]), int(edge_bounds[k + 1])
-            acts = row_act[r0 - self.n_inputs : r1 - self.n_inputs]
-            cuts = np.flatnonzero(np.diff(acts)) + 1
-            segs = tuple(
-                (int(a), int(b), int(acts[a]))
-                for a, b in zip(np.r_[0, cuts], np.r_[cuts, len(acts)])
+            r0, r1, e0, e1 = row_bounds[k], row_bounds[k + 1], edge_bounds[k], edge_bounds[k + 1]
+            runs = first[run_bounds[k] : run_bounds[k + 1]]
+            run_rows = self._dst_row[runs] - r0
+            self._levels.append(
+                (
+                    r0,
+                    r1,
+                    e0,
+                    e1,
+                    tuple(segments[k]),
+                    self._src_row[e0:e1],
+                    self._weight[e0:e1, None],
+                    self._bias[r0 - self.n_inputs : r1 - self.n_inputs, None],
+                    runs - e0,
+                    None if len(runs) == r1 - r0 else run_rows,
+                )
             )
-            self._levels.append((r0, r1, e0, e1, segs))
         self._sparse: dict[int, sparse.csr_matrix] = {}
 
         out_nodes = np.flatnonzero(is_out)  # grouped by graph, in each graph's output order
@@ -123,7 +171,7 @@ class PopulationBatch:
 
     def _level_matrix(self, k: int) -> sparse.csr_matrix:
         if k not in self._sparse:
-            r0, r1, e0, e1, _ = self._levels[k]
+            r0, r1, e0, e1 = self._levels[k][:4]
             d = self._dst_row[e0:e1] - r0
             indptr = np.searchsorted(d, np.arange(r1 - r0 + 1))
             self._sparse[k] = sparse.csr_matrix(
@@ -140,16 +188,20 @@ class PopulationBatch:
         n = X.shape[0]
         H = np.empty((self.n_rows, n), dtype=self.dtype)
         H[: self.n_inputs] = X.T
-        cols = np.arange(n)
-        for k, (r0, r1, e0, e1, segs) in enumerate(self._levels):
-            m = r1 - r0
-            if (e1 - e0) * n <= _SCATTER_LIMIT:
-                contrib = H[self._src_row[e0:e1]] * self._weight[e0:e1, None]
-                idx = ((self._dst_row[e0:e1] - r0)[:, None] * n + cols).ravel()
-                z = np.bincount(idx, weights=contrib.ravel(), minlength=m * n).reshape(m, n)
+        for k, (r0, r1, e0, e1, segs, src, weight, bias, runs, rows) in enumerate(self._levels):
+            if e1 == e0:  # only constant nodes
+                z = np.zeros((r1 - r0, n), dtype=self.dtype)
+            elif (e1 - e0) * n <= _SCATTER_LIMIT:
+                contrib = H[src]
+                contrib *= weight
+                if rows is None:  # every node of the level has incoming edges
+                    z = np.add.reduceat(contrib, runs, axis=0)
+                else:
+                    z = np.zeros((r1 - r0, n), dtype=self.dtype)
+                    z[rows] = np.add.reduceat(contrib, runs, axis=0)
             else:
                 z = self._level_matrix(k) @ H
-            z += self._bias[r0 - self.n_inputs : r1 - self.n_inputs, None]
+            z += bias
             out = H[r0:r1]
             for a, b, code in segs:
                 ACTIVATIONS[code].f(z[a:b], out[a:b])
