@@ -155,12 +155,17 @@ class Graph:
         Connection-like tuples ``(source, target, weight[, enabled[, innovation]])``."""
         nodes = [Node(*n) for n in nodes]
         conns = [Connection(*c) for c in connections]
-        for n in nodes:
-            if n.kind not in _KIND_CODES:
-                raise ValueError(
-                    f"node {n.id}: kind {n.kind!r} is not one of input, hidden, output"
-                )
-        innov = [c.innovation if c.innovation >= 0 else i for i, c in enumerate(conns)]
+        conns = [c if c.innovation >= 0 else c._replace(innovation=i) for i, c in enumerate(conns)]
+        return cls._from_records(nodes, conns)
+
+    @classmethod
+    def _from_records(cls, nodes: list[Node], conns: list[Connection]) -> Graph:
+        """Build from Node and Connection records, innovation numbers taken as they are."""
+        bad = next((n for n in nodes if n.kind not in _KIND_CODES), None)
+        if bad is not None:
+            raise ValueError(
+                f"node {bad.id}: kind {bad.kind!r} is not one of input, hidden, output"
+            )
         return cls(
             node_id=[n.id for n in nodes],
             node_kind=[_KIND_CODES[n.kind] for n in nodes],
@@ -170,7 +175,7 @@ class Graph:
             conn_dst=[c.target for c in conns],
             conn_weight=[c.weight for c in conns],
             conn_enabled=[bool(c.enabled) for c in conns],
-            conn_innov=innov,
+            conn_innov=[c.innovation for c in conns],
         )
 
     def replace(self, *, validate: bool = False, **fields) -> Graph:
@@ -387,24 +392,8 @@ class Graph:
             raise ValueError(
                 f"malformed graph JSON: {exc!r}; nodes are [id, kind, activation, bias], connections [source, target, weight, enabled, innovation]"
             ) from None
-        bad = next((n for n in nodes if n.kind not in _KIND_CODES), None)
-        if bad is not None:
-            raise ValueError(
-                f"node {bad.id}: kind {bad.kind!r} is not one of input, hidden, output"
-            )
-        # built directly (not via from_lists) so that every innovation number, negative
-        # ones included, is read back exactly as written
-        return cls(
-            node_id=[n.id for n in nodes],
-            node_kind=[_KIND_CODES[n.kind] for n in nodes],
-            node_act=[activation_code(n.activation) for n in nodes],
-            node_bias=[n.bias for n in nodes],
-            conn_src=[c.source for c in conns],
-            conn_dst=[c.target for c in conns],
-            conn_weight=[c.weight for c in conns],
-            conn_enabled=[c.enabled for c in conns],
-            conn_innov=[c.innovation for c in conns],
-        )
+        # innovation numbers are read back exactly as written, negative ones included
+        return cls._from_records(nodes, conns)
 
     @classmethod
     def from_json(cls, text: str | bytes) -> Graph:
