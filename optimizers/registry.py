@@ -18,6 +18,10 @@ ENTRY_POINT_GROUP = "neuroarena.optimizers"
 _BUILTIN: dict[str, str] = {
     "backprop": "optimizers.backprop:Backprop",
     "random-search": "optimizers.random_search:RandomSearch",
+    "ga": "optimizers.ga:GA",
+    "es": "optimizers.es:ES",
+    "cmaes": "optimizers.cmaes:CMAES",
+    "neat": "optimizers.neat:NEAT",
 }
 _REGISTERED: dict[str, type] = {}
 
@@ -38,6 +42,10 @@ def register(name_or_cls=None):
     """
 
     def deco(cls, name=None):
+        from .base import Optimizer
+
+        if not (isinstance(cls, type) and issubclass(cls, Optimizer)):
+            raise ValueError(f"only optimizers.Optimizer subclasses can be registered, got {cls!r}")
         name = name or getattr(cls, "name", "")
         if not name or not isinstance(name, str):
             raise ValueError(f"{cls.__name__} needs a non-empty string name to be registered")
