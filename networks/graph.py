@@ -178,6 +178,19 @@ class Graph:
             conn_innov=[c.innovation for c in conns],
         )
 
+    @classmethod
+    def unchecked(cls, **arrays: np.ndarray) -> Graph:
+        """A Graph over the given arrays as they are: no copy, no validation.
+
+        For code that already holds valid Graph arrays (NEAT's population keeps its genomes
+        concatenated and hands each out as views). Every field must be given, 1-D, of its
+        field's dtype and read-only; use the keyword constructor for anything else.
+        """
+        g = object.__new__(cls)
+        for name in _NODE_FIELDS + _CONN_FIELDS:
+            object.__setattr__(g, name, arrays[name])
+        return g
+
     def replace(self, *, validate: bool = False, **fields) -> Graph:
         """A new Graph with some arrays replaced (the others shared, they are read-only)."""
         unknown = set(fields) - set(_NODE_FIELDS + _CONN_FIELDS)

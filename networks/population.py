@@ -21,6 +21,7 @@ from .network import check_inputs
 
 __all__ = ["PopulationBatch", "forward_many"]
 
+_FIELDS = ("node_kind", "node_act", "node_bias", "conn_dst", "conn_weight", "conn_enabled")
 _SCATTER_LIMIT = 1 << 16  # edges x samples of one level below which a scatter-add is used
 
 
@@ -38,20 +39,43 @@ class PopulationBatch:
         if not all(isinstance(g, Graph) for g in graphs):
             bad = next(type(g).__name__ for g in graphs if not isinstance(g, Graph))
             raise ValueError(f"forward_many needs networks.Graph objects, got a {bad}")
-        self.dtype = np.dtype(dtype)
-        P = self.n_graphs = len(graphs)
         ids = [g.node_id for g in graphs]
         srcs = [g.conn_src for g in graphs]
-        n_nodes = np.fromiter(map(len, ids), np.int64, P)
-        n_conn = np.fromiter(map(len, srcs), np.int64, P)
-        node_id = np.concatenate(ids)
-        kind = np.concatenate([g.node_kind for g in graphs])
-        act = np.concatenate([g.node_act for g in graphs])
-        bias = np.concatenate([g.node_bias for g in graphs])
-        c_src = np.concatenate(srcs)
-        c_dst = np.concatenate([g.conn_dst for g in graphs])
-        c_w = np.concatenate([g.conn_weight for g in graphs])
-        c_on = np.concatenate([g.conn_enabled for g in graphs])
+        arrays = {name: np.concatenate([getattr(g, name) for g in graphs]) for name in _FIELDS}
+        arrays["node_id"], arrays["conn_src"] = np.concatenate(ids), np.concatenate(srcs)
+        n_nodes = np.fromiter(map(len, ids), np.int64, len(graphs))
+        n_conn = np.fromiter(map(len, srcs), np.int64, len(graphs))
+        self._build(n_nodes, n_conn, arrays, dtype)
+
+    @classmethod
+    def from_arrays(cls, n_nodes, n_conn, arrays: dict, *, dtype=np.float64) -> PopulationBatch:
+        """A batch from Graph arrays already concatenated graph after graph (as a population
+        kept in one struct of arrays holds them), without building a Graph per genome.
+
+        n_nodes, n_conn: (P,) nodes and connections of each graph; ``arrays``: the Graph
+        fields node_id, node_kind, node_act, node_bias, conn_src, conn_dst, conn_weight and
+        conn_enabled, each the concatenation over the graphs. The graphs must be valid."""
+        missing = [name for name in ("node_id", "conn_src", *_FIELDS) if name not in arrays]
+        if missing:
+            raise ValueError(f"PopulationBatch.from_arrays is missing {', '.join(missing)}")
+        batch = cls.__new__(cls)
+        n_nodes, n_conn = np.asarray(n_nodes, np.int64), np.asarray(n_conn, np.int64)
+        if len(n_nodes) == 0 or len(n_nodes) != len(n_conn):
+            raise ValueError("n_nodes and n_conn must give one count per graph, for >= 1 graph")
+        if n_nodes.sum() != len(arrays["node_id"]) or n_conn.sum() != len(arrays["conn_src"]):
+            raise ValueError("n_nodes / n_conn do not add up to the lengths of the arrays")
+        batch._build(n_nodes, n_conn, arrays, dtype)
+        return batch
+
+    def _build(self, n_nodes: np.ndarray, n_conn: np.ndarray, arrays: dict, dtype) -> None:
+        self.dtype = np.dtype(dtype)
+        P = self.n_graphs = len(n_nodes)
+        node_id, kind, act, bias = (
+            arrays[k] for k in ("node_id", "node_kind", "node_act", "node_bias")
+        )
+        c_src, c_dst, c_w, c_on = (
+            arrays[k] for k in ("conn_src", "conn_dst", "conn_weight", "conn_enabled")
+        )
 
         node_graph = np.repeat(np.arange(P), n_nodes)
         conn_graph = np.repeat(np.arange(P), n_conn)

@@ -53,7 +53,9 @@ class Problem:
         raise NotImplementedError
 
     def evaluate_graphs(self, graphs: Sequence[Graph], idx: np.ndarray | None = None) -> np.ndarray:
-        """Objective of each Graph (any topologies): (P,)."""
+        """Objective of each Graph (any topologies): (P,). ``graphs`` is a sequence of
+        Graphs or a :class:`networks.PopulationBatch` (NEAT hands its population over
+        already compiled); evaluate a whole population in one batched call."""
         raise NotImplementedError
 
     def loss_and_grad(self, network: Network, params: np.ndarray, idx: np.ndarray | None = None):

@@ -194,7 +194,6 @@ def test_same_seed_same_run_and_maximisation_sign():
     assert [g.to_json() for g in a.population] == [g.to_json() for g in b.population]
 
 
-@pytest.mark.slow
 def test_papers_xor_table_over_100_seeds():
     """Stanley & Miikkulainen 2002: 100/100 runs solved, mean 4,755 networks evaluated."""
     found = [solve_xor(seed, max_gens=300) for seed in range(100)]

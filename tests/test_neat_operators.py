@@ -419,7 +419,7 @@ def test_speciate_first_compatible_then_new_species():
     tracker = tracker_for(g)
     far = add_nodes(g.take([0]), np.ones(1, bool), rng, tracker, 2)
     far = add_nodes(far, np.ones(1, bool), rng, tracker, 2)  # 4 new genes: distance 4
-    pop = Genomes.from_graphs(g.graphs() + far.graphs() + far.graphs())
+    pop = Genomes.from_graphs([*g.graphs(), *far.graphs(), *far.graphs()])
     labels, founders = speciate(pop, g.take([0]), 3.0)
     assert list(labels) == [0] * 6 + [1, 1] and list(founders) == [6]
     labels, founders = speciate(pop, None, 3.0)

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from collections.abc import Sequence
 
 import numpy as np
 
-from networks import Graph
+from networks import Graph, PopulationBatch
 
-__all__ = ["Genomes", "make_graph", "segment_gather", "pick_in_segments"]
+__all__ = ["Genomes", "GenomeViews", "segment_gather", "pick_in_segments"]
 
 NODE_FIELDS = ("node_id", "node_kind", "node_act", "node_bias")
 CONN_FIELDS = ("conn_src", "conn_dst", "conn_weight", "conn_enabled", "conn_innov")
@@ -36,19 +37,6 @@ _DTYPES = dict(
     conn_enabled=np.bool_,
     conn_innov=np.int64,
 )
-# Graph(validate=False) re-checks and copies nine arrays (~10 us); a population builds 150
-# Graphs a generation, so arrays already typed, owned and read-only are set directly. The
-# fast path is used only while Graph's fields are exactly these nine.
-_FAST = tuple(f.name for f in dataclasses.fields(Graph)) == NODE_FIELDS + CONN_FIELDS
-
-
-def make_graph(arrays: dict[str, np.ndarray]) -> Graph:
-    """A Graph from arrays of the right dtypes that are read-only (no validation)."""
-    if not _FAST:
-        return Graph(**arrays, validate=False)
-    g = object.__new__(Graph)
-    object.__setattr__(g, "__dict__", dict(arrays))
-    return g
 
 
 def _offsets(counts: np.ndarray) -> np.ndarray:
@@ -154,46 +142,30 @@ class Genomes:
             **{name: getattr(self, name)[cpos] for name in CONN_FIELDS},
         )
 
-    def graphs(self) -> list[Graph]:
-        """Every genome as a Graph whose arrays are read-only views of these arrays."""
+    def graphs(self) -> GenomeViews:
+        """Every genome as a Graph whose arrays are read-only views of these arrays (made
+        when first asked for: a generation usually needs only its best)."""
+        return GenomeViews(self)
+
+    def view(self, k: int) -> Graph:
+        """Genome k as a Graph over read-only views of these arrays."""
         for name in NODE_FIELDS + CONN_FIELDS:
             getattr(self, name).flags.writeable = False
-        if not _FAST:
-            return [self.graph(k) for k in range(self.n)]
-        nid, nk, na, nb = self.node_id, self.node_kind, self.node_act, self.node_bias
-        cs, cd, cw, ce, ci = (
-            self.conn_src,
-            self.conn_dst,
-            self.conn_weight,
-            self.conn_enabled,
-            self.conn_innov,
+        a, b = int(self.node_off[k]), int(self.node_off[k + 1])
+        c, d = int(self.conn_off[k]), int(self.conn_off[k + 1])
+        return Graph.unchecked(
+            **{name: getattr(self, name)[a:b] for name in NODE_FIELDS},
+            **{name: getattr(self, name)[c:d] for name in CONN_FIELDS},
         )
-        new, put = object.__new__, object.__setattr__
-        out = []
-        for a, b, c, d in zip(
-            self.node_off[:-1].tolist(),
-            self.node_off[1:].tolist(),
-            self.conn_off[:-1].tolist(),
-            self.conn_off[1:].tolist(),
-        ):
-            g = new(Graph)
-            put(
-                g,
-                "__dict__",
-                {
-                    "node_id": nid[a:b],
-                    "node_kind": nk[a:b],
-                    "node_act": na[a:b],
-                    "node_bias": nb[a:b],
-                    "conn_src": cs[c:d],
-                    "conn_dst": cd[c:d],
-                    "conn_weight": cw[c:d],
-                    "conn_enabled": ce[c:d],
-                    "conn_innov": ci[c:d],
-                },
-            )
-            out.append(g)
-        return out
+
+    def batch(self, dtype) -> PopulationBatch:
+        """The whole population compiled for evaluation in one call."""
+        return PopulationBatch.from_arrays(
+            np.diff(self.node_off),
+            self.n_conn,
+            {name: getattr(self, name) for name in NODE_FIELDS + CONN_FIELDS},
+            dtype=dtype,
+        )
 
     def graph(self, k: int) -> Graph:
         """Genome k as a Graph (a copy)."""
@@ -203,7 +175,7 @@ class Genomes:
         arrays.update({name: getattr(self, name)[c:d].copy() for name in CONN_FIELDS})
         for v in arrays.values():
             v.flags.writeable = False
-        return make_graph(arrays)
+        return Graph.unchecked(**arrays)
 
     def insert(
         self,
@@ -251,3 +223,26 @@ class Genomes:
             **{name: getattr(self, name)[node_keep] for name in NODE_FIELDS},
             **{name: getattr(self, name)[conn_keep] for name in CONN_FIELDS},
         )
+
+
+class GenomeViews(Sequence):
+    """The genomes of a :class:`Genomes` as a sequence of Graphs, each made on first use."""
+
+    def __init__(self, genomes: Genomes) -> None:
+        self._genomes = genomes
+        self._cache: dict[int, Graph] = {}
+
+    def __len__(self) -> int:
+        return self._genomes.n
+
+    def __getitem__(self, k):
+        if isinstance(k, slice):
+            return [self[i] for i in range(*k.indices(len(self)))]
+        k = int(k)
+        if k < 0:
+            k += len(self)
+        if not 0 <= k < len(self):
+            raise IndexError(k)
+        if k not in self._cache:
+            self._cache[k] = self._genomes.view(k)
+        return self._cache[k]

@@ -124,7 +124,8 @@ class NEAT(Optimizer):
         if self.fitness is not None:
             self._reproduce()
         graphs = self.genomes.graphs()
-        values = np.asarray(self.problem.evaluate_graphs(graphs), dtype=np.float64)
+        batch = self.genomes.batch(self.problem.dtype)
+        values = np.asarray(self.problem.evaluate_graphs(batch), dtype=np.float64)
         self.population, self.values = graphs, values
         self.offer(values, graphs=graphs)
         self.fitness = self.problem.fitness(values)
