@@ -271,12 +271,21 @@ def population_case(name, graphs, X, config, repeats, neat_genomes, neat_samples
                 net.activate(x)
 
     fns = {"neat_create": neat_create, "neat_activate": neat_activate}
+    fields = ("node_id", "node_kind", "node_act", "node_bias")
+    fields += ("conn_src", "conn_dst", "conn_weight", "conn_enabled")
+    arrays = {f: np.concatenate([getattr(g, f) for g in graphs]) for f in fields}
+    n_nodes = np.array([g.n_nodes for g in graphs])
+    n_conn = np.array([g.n_connections for g in graphs])
     for dtype in (np.float64, np.float32):
         tag = np.dtype(dtype).name
         batch = PopulationBatch(graphs, dtype=dtype)
         fns[f"{tag}_build"] = lambda dtype=dtype: PopulationBatch(graphs, dtype=dtype)
         fns[f"{tag}_forward"] = lambda batch=batch: batch.forward(X)
         fns[f"{tag}_total"] = lambda dtype=dtype: PopulationBatch(graphs, dtype=dtype).forward(X)
+        # NEAT keeps its population as concatenated arrays and compiles from those
+        fns[f"{tag}_arrays_total"] = lambda dtype=dtype: PopulationBatch.from_arrays(
+            n_nodes, n_conn, arrays, dtype=dtype
+        ).forward(X)
     t = interleaved(fns, repeats)
 
     t_neat = t["neat_create"] + t["neat_activate"] * scale
@@ -304,8 +313,14 @@ def population_case(name, graphs, X, config, repeats, neat_genomes, neat_samples
             "samples_per_s": rate,
             "speedup_vs_neat": rate / neat_rate,
             "max_abs_diff_vs_float64": errs[tag],
+            "from_arrays_total_s": t[f"{tag}_arrays_total"],
+            "from_arrays_speedup_vs_neat": P * n / t[f"{tag}_arrays_total"] / neat_rate,
         }
         rows.append((name, f"neuroarena {tag}", t[f"{tag}_total"], rate, rate / neat_rate))
+        rate_a = P * n / t[f"{tag}_arrays_total"]
+        rows.append(
+            (name, f"  {tag}, NEAT's arrays", t[f"{tag}_arrays_total"], rate_a, rate_a / neat_rate)
+        )
     results[name] = entry
 
 

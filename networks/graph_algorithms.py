@@ -30,12 +30,15 @@ def levels(
         return level
     if np.any(src == dst):
         raise CycleError("a connection goes from a node to itself")
+    # levels only ever rise (each is the length of some path), so an unchanged sum means a
+    # fixed point; a DAG reaches it within n_nodes passes, a cycle never does
+    total = int(level.sum())
     for _ in range(n_nodes + 2):
-        new = level.copy()
-        np.maximum.at(new, dst, level[src] + 1)
-        if np.array_equal(new, level):
+        np.maximum.at(level, dst, level[src] + 1)
+        new_total = int(level.sum())
+        if new_total == total:
             return level
-        level = new
+        total = new_total
     raise CycleError("the connections contain a cycle; a network must be feed-forward")
 
 

@@ -164,7 +164,9 @@ class PopulationBatch:
                 segments[k].append((a - r0, b - r0, code))
         # the scatter path sums each target's run of edges (edges are sorted by target row)
         # with np.add.reduceat: where each run starts, and which row of the level it fills
-        first = np.flatnonzero(np.diff(self._dst_row, prepend=-1))
+        new_target = np.ones(len(self._dst_row), dtype=bool)
+        np.not_equal(self._dst_row[1:], self._dst_row[:-1], out=new_target[1:])
+        first = np.flatnonzero(new_target)
         run_bounds = np.searchsorted(first, edge_bounds).tolist()
         # per level: rows r0:r1, edges e0:e1, activation runs, and views the forward pass
         # reads (source rows, weights as a column, biases as a column, run starts within
