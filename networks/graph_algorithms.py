@@ -28,17 +28,21 @@ def levels(
     level = np.zeros(n_nodes, dtype=np.int64) if start is None else start.astype(np.int64)
     if len(src) == 0:
         return level
-    if np.any(src == dst):
-        raise CycleError("a connection goes from a node to itself")
-    # levels only ever rise (each is the length of some path), so an unchanged sum means a
-    # fixed point; a DAG reaches it within n_nodes passes, a cycle never does
-    total = int(level.sum())
+    # Bellman-Ford for the longest path, all edges at once per pass. Levels only ever rise
+    # (each is the length of some path), so an unchanged sum means a fixed point; a DAG
+    # reaches it within n_nodes passes, a cycle (a self-loop included) never does.
+    total = np.add.reduce(level)
     for _ in range(n_nodes + 2):
-        np.maximum.at(level, dst, level[src] + 1)
-        new_total = int(level.sum())
+        candidate = level.take(src)
+        candidate += 1
+        np.maximum.at(level, dst, candidate)
+        new_total = np.add.reduce(level)
         if new_total == total:
             return level
         total = new_total
+    # only now tell the two kinds of cycle apart, which spares that test on the usual path
+    if np.any(src == dst):
+        raise CycleError("a connection goes from a node to itself")
     raise CycleError("the connections contain a cycle; a network must be feed-forward")
 
 

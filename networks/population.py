@@ -10,6 +10,7 @@ never per graph, node or sample. Hidden nodes that reach no output are computed 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import itemgetter
 
 import numpy as np
 from scipy import sparse
@@ -21,8 +22,26 @@ from .network import check_inputs
 
 __all__ = ["PopulationBatch", "forward_many"]
 
-_FIELDS = ("node_kind", "node_act", "node_bias", "conn_dst", "conn_weight", "conn_enabled")
+_NODE_FIELDS = ("node_id", "node_kind", "node_act", "node_bias")
+_CONN_FIELDS = ("conn_src", "conn_dst", "conn_weight", "conn_enabled")
+_FIELDS = _NODE_FIELDS + _CONN_FIELDS
+_GET_NODE_FIELDS, _GET_CONN_FIELDS = itemgetter(*_NODE_FIELDS), itemgetter(*_CONN_FIELDS)
 _SCATTER_LIMIT = 1 << 16  # edges x samples of one level below which a scatter-add is used
+
+
+def _join(arrays: Sequence[np.ndarray], total: int) -> np.ndarray:
+    """np.concatenate(arrays) for 1-D arrays of one dtype holding ``total`` items in all.
+    For many small arrays (a Graph field over a population) bytes.join, which copies the
+    arrays' buffers without numpy's per-array overhead, is about twice as fast; anything it
+    cannot read (a strided view) or whose size does not add up goes to np.concatenate."""
+    dtype = arrays[0].dtype
+    try:
+        joined = b"".join(arrays)
+    except (BufferError, TypeError, ValueError):
+        return np.concatenate(arrays)
+    if len(joined) != total * dtype.itemsize:
+        return np.concatenate(arrays)
+    return np.frombuffer(joined, dtype)
 
 
 class PopulationBatch:
@@ -36,15 +55,33 @@ class PopulationBatch:
         graphs = list(graphs)
         if not graphs:
             raise ValueError("forward_many needs at least one Graph")
-        if not all(isinstance(g, Graph) for g in graphs):
+        # the fields of each Graph (spelt out: quicker than an attrgetter), then one column
+        # per field
+        rows = [
+            (
+                g.node_id,
+                g.node_kind,
+                g.node_act,
+                g.node_bias,
+                g.conn_src,
+                g.conn_dst,
+                g.conn_weight,
+                g.conn_enabled,
+            )
+            for g in graphs
+            if isinstance(g, Graph)
+        ]
+        if len(rows) < len(graphs):
             bad = next(type(g).__name__ for g in graphs if not isinstance(g, Graph))
             raise ValueError(f"forward_many needs networks.Graph objects, got a {bad}")
-        ids = [g.node_id for g in graphs]
-        srcs = [g.conn_src for g in graphs]
-        arrays = {name: np.concatenate([getattr(g, name) for g in graphs]) for name in _FIELDS}
-        arrays["node_id"], arrays["conn_src"] = np.concatenate(ids), np.concatenate(srcs)
-        n_nodes = np.fromiter(map(len, ids), np.int64, len(graphs))
-        n_conn = np.fromiter(map(len, srcs), np.int64, len(graphs))
+        columns = list(zip(*rows))
+        n_nodes = np.fromiter(map(len, columns[0]), np.int64, len(graphs))
+        n_conn = np.fromiter(map(len, columns[4]), np.int64, len(graphs))
+        node_total, conn_total = int(n_nodes.sum()), int(n_conn.sum())
+        arrays = {
+            name: _join(col, node_total if name in _NODE_FIELDS else conn_total)
+            for name, col in zip(_FIELDS, columns)
+        }
         self._build(n_nodes, n_conn, arrays, dtype)
 
     @classmethod
@@ -68,140 +105,149 @@ class PopulationBatch:
         return batch
 
     def _build(self, n_nodes: np.ndarray, n_conn: np.ndarray, arrays: dict, dtype) -> None:
+        # With a NEAT-sized population every numpy call here costs about its fixed overhead,
+        # so this makes as few calls as it can (no per-graph or per-node Python at all).
         self.dtype = np.dtype(dtype)
         P = self.n_graphs = len(n_nodes)
-        node_id, kind, act, bias = (
-            arrays[k] for k in ("node_id", "node_kind", "node_act", "node_bias")
-        )
-        c_src, c_dst, c_w, c_on = (
-            arrays[k] for k in ("conn_src", "conn_dst", "conn_weight", "conn_enabled")
-        )
+        node_id, kind, act, bias = _GET_NODE_FIELDS(arrays)
+        c_src, c_dst, c_w, c_on = _GET_CONN_FIELDS(arrays)
+        N = len(node_id)
 
-        node_graph = np.repeat(np.arange(P), n_nodes)
-        conn_graph = np.repeat(np.arange(P), n_conn)
-        is_in, is_out = kind == INPUT, kind == OUTPUT
-        n_in = np.bincount(node_graph[is_in], minlength=P)
-        n_out = np.bincount(node_graph[is_out], minlength=P)
+        graph_no = np.arange(P)
+        node_graph = graph_no.repeat(n_nodes)
+        not_in = kind != INPUT
+        # (the array methods below skip the dispatch of their np.* wrappers: ~0.5 us a call)
+        in_nodes, out_nodes = (kind == INPUT).nonzero()[0], (kind == OUTPUT).nonzero()[0]
+        n_in = np.bincount(node_graph[in_nodes], minlength=P)
+        n_out = np.bincount(node_graph[out_nodes], minlength=P)
         if (n_in != n_in[0]).any() or (n_out != n_out[0]).any():
             i = int(np.flatnonzero((n_in != n_in[0]) | (n_out != n_out[0]))[0])
             raise ValueError(
                 f"graph {i} has {n_in[i]} inputs and {n_out[i]} outputs, graph 0 has "
                 f"{n_in[0]} and {n_out[0]}; a population must share its input and output sizes"
             )
-        self.n_inputs, self.n_outputs = int(n_in[0]), int(n_out[0])
-        self.n_enabled = np.bincount(conn_graph[c_on], minlength=P)
+        n_i = self.n_inputs = int(n_in[0])
+        self.n_outputs = int(n_out[0])
+        on = c_on.nonzero()[0]
+        e_graph = graph_no.repeat(n_conn)[on]
+        self.n_enabled = np.bincount(e_graph, minlength=P)
 
         # node ids -> union node index, by (graph, id - base): a direct table when that is
-        # small (the usual case), else a sorted search
+        # small (the usual case), else a sorted search. Both ends of every enabled
+        # connection are looked up at once, as the rows of ``ends`` (2, n_edges).
         base = int(node_id.min())
         span = int(node_id.max()) - base + 1
-        key = node_graph * span + (node_id - base)
-        on = np.flatnonzero(c_on)
-        e_graph = conn_graph[on]
-        dense = P * span <= 8 * len(node_id) + 4096
-        if dense:
-            table = np.full(P * span, -1, dtype=np.int64)
-            table[key] = np.arange(len(node_id))
+        key = node_graph * span
+        key += node_id
+        ends = np.empty((2, len(on)), dtype=np.int64)
+        c_src.take(on, out=ends[0])
+        c_dst.take(on, out=ends[1])
+        if base:
+            key -= base
+            ends -= base
+        # a negative id - base wraps around to a huge unsigned value: one test for both sides
+        if len(on) and int(ends.view(np.uint64).max()) >= span:
+            raise ValueError("a connection names a node that does not exist in its graph")
+        ends += e_graph * span
+        if P * span <= 8 * N + 4096:
+            table = np.empty(P * span, dtype=np.int64)
+            table.fill(-1)
+            table[key] = np.arange(N)
+            idx = table[ends]
+            missing = len(on) and int(idx.min()) < 0
         else:
-            sorter = np.argsort(key, kind="stable")
+            sorter = key.argsort(kind="stable")
+            idx = sorter[np.minimum(np.searchsorted(key, ends, sorter=sorter), N - 1)]
+            missing = not np.array_equal(key[idx], ends)
+        if missing:
+            raise ValueError("a connection names a node that does not exist in its graph")
+        src, dst = idx
+        level = _levels(N, src, dst, start=not_in)
 
-        def lookup(ids):
-            missing = len(ids) and (int(ids.min()) < base or int(ids.max()) >= base + span)
-            if not missing:
-                k = e_graph * span + (ids - base)
-                if dense:
-                    idx = table[k]
-                    missing = (idx < 0).any()
-                else:
-                    idx = sorter[np.minimum(np.searchsorted(key, k, sorter=sorter), len(key) - 1)]
-                    missing = not np.array_equal(key[idx], k)
-            if missing:
-                raise ValueError("a connection names a node that does not exist in its graph")
-            return idx
+        # rows: the shared inputs, one row of ones (see below), then every
+        # non-input node by (level, activation), sorted on one combined key
+        # (sorting all nodes with the inputs' key set to -1 puts the inputs first)
+        n_act = len(ACTIVATIONS)
+        node_key = level * n_act
+        node_key += act
+        node_key[in_nodes] = -1
+        other = node_key.argsort(kind="stable")[len(in_nodes) :]
+        okey = node_key[other]
+        first = n_i + 1
+        n_other = len(other)
+        self.n_rows = first + n_other
+        row_of = np.empty(N, dtype=np.int64)
+        if n_i:
+            row_of[in_nodes] = np.arange(len(in_nodes)) % n_i  # inputs are grouped by graph
+        row_of[other] = np.arange(first, self.n_rows)
 
-        src, dst = lookup(c_src[on]), lookup(c_dst[on])
-        level = _levels(len(node_id), src, dst, start=(~is_in).astype(np.int64))
-
-        # rows: the shared inputs, then every non-input node by (level, activation)
-        in_rank = np.cumsum(is_in) - 1 - np.repeat(np.cumsum(n_in) - n_in, n_nodes)
-        other = np.flatnonzero(~is_in)
-        other = other[np.lexsort((act[other], level[other]))]
-        row_of = np.empty(len(node_id), dtype=np.int64)
-        row_of[is_in] = in_rank[is_in]
-        row_of[other] = self.n_inputs + np.arange(len(other))
-        self.n_rows = self.n_inputs + len(other)
-        row_level = np.concatenate([np.zeros(self.n_inputs, np.int64), level[other]])
-        row_act = act[other]
-        self._bias = bias[other].astype(self.dtype)
-
-        src_row, dst_row = row_of[src], row_of[dst]
-        e_order = np.argsort(dst_row, kind="stable")
+        # edges, sorted by target row (stable, so each row's edges keep their order and the
+        # sums their rounding). np.add.reduceat cannot sum an empty run, so a node without
+        # enabled incoming edges gets one edge of weight 0 from the row of ones.
+        src_row, dst_row = row_of[idx]
+        weight = c_w[on]
+        indeg = np.bincount(dst_row, minlength=self.n_rows)[first:]
+        if not indeg.all():
+            empty = np.flatnonzero(indeg == 0)
+            dst_row = np.concatenate((dst_row, empty + first))
+            src_row = np.concatenate((src_row, np.full(len(empty), n_i)))
+            weight = np.concatenate((weight, np.zeros(len(empty))))
+            indeg[empty] = 1
+        e_order = dst_row.argsort(kind="stable")
         self._src_row = src_row[e_order]
-        self._dst_row = dst_row[e_order]
-        self._weight = c_w[on][e_order].astype(self.dtype)
+        self._weight = weight.astype(self.dtype, copy=False)[e_order]
+        self._bias = bias[other].astype(self.dtype, copy=False)
+        # where each row's run of edges starts
+        run_start = indeg.cumsum()
+        run_start -= indeg
 
-        depth = int(row_level.max()) if len(other) else 0
-        row_bounds = np.searchsorted(row_level, np.arange(1, depth + 2)).tolist()
-        edge_bounds = np.searchsorted(self._dst_row, row_bounds).tolist()
-        # runs of one activation within a level, for all levels at once: (level, start, stop,
-        # activation) over the non-input rows, which are sorted by (level, activation)
-        other_level = row_level[self.n_inputs :]
-        change = (
-            np.flatnonzero((other_level[1:] != other_level[:-1]) | (row_act[1:] != row_act[:-1]))
-            + 1
-        )
-        starts = np.concatenate([[0], change]).astype(np.int64) + self.n_inputs
-        stops = np.concatenate([change + self.n_inputs, [self.n_rows]]).astype(np.int64)
-        segments: list[list] = [[] for _ in range(depth)]
-        if len(other):
-            for k, a, b, code in zip(
-                (row_level[starts] - 1).tolist(),
-                starts.tolist(),
-                stops.tolist(),
-                row_act[starts - self.n_inputs].tolist(),
-            ):
-                r0 = row_bounds[k]
-                segments[k].append((a - r0, b - r0, code))
-        # the scatter path sums each target's run of edges (edges are sorted by target row)
-        # with np.add.reduceat: where each run starts, and which row of the level it fills
-        new_target = np.ones(len(self._dst_row), dtype=bool)
-        np.not_equal(self._dst_row[1:], self._dst_row[:-1], out=new_target[1:])
-        first = np.flatnonzero(new_target)
-        run_bounds = np.searchsorted(first, edge_bounds).tolist()
-        # per level: rows r0:r1, edges e0:e1, activation runs, and views the forward pass
-        # reads (source rows, weights as a column, biases as a column, run starts within
-        # the level's edges, and the run's rows within the level, None when every row has one)
+        # runs of one (level, activation) over the sorted non-input nodes, then grouped by
+        # level: per level rows r0:r1, edges e0:e1, activation runs (start, stop within the
+        # level, function; or None and the one function), and views the forward pass reads
+        # (source rows, weights and biases as columns, where each row's edges start within
+        # the level's edges)
         self._levels = []
-        for k in range(depth):
-            r0, r1, e0, e1 = row_bounds[k], row_bounds[k + 1], edge_bounds[k], edge_bounds[k + 1]
-            runs = first[run_bounds[k] : run_bounds[k + 1]]
-            run_rows = self._dst_row[runs] - r0
-            self._levels.append(
-                (
-                    r0,
-                    r1,
-                    e0,
-                    e1,
-                    tuple(segments[k]),
-                    self._src_row[e0:e1],
-                    self._weight[e0:e1, None],
-                    self._bias[r0 - self.n_inputs : r1 - self.n_inputs, None],
-                    runs - e0,
-                    None if len(runs) == r1 - r0 else run_rows,
+        if n_other:
+            brk = np.empty(n_other, dtype=bool)
+            brk[0] = True
+            np.not_equal(okey[1:], okey[:-1], out=brk[1:])
+            seg_start = brk.nonzero()[0]
+            seg_key = okey[seg_start].tolist()
+            seg_start = seg_start.tolist()
+            seg_stop = seg_start[1:] + [n_other]
+            by_level: dict[int, list] = {}
+            for a, b, k in zip(seg_start, seg_stop, seg_key):
+                by_level.setdefault(k // n_act, []).append((a, b, ACTIVATIONS[k % n_act].f))
+            bounds = [segs[0][0] for segs in by_level.values()]
+            e_bounds = run_start[bounds].tolist() + [len(self._src_row)]
+            bounds.append(n_other)
+            for k, segs in enumerate(by_level.values()):  # in increasing level
+                a, b, e0, e1 = bounds[k], bounds[k + 1], e_bounds[k], e_bounds[k + 1]
+                self._levels.append(
+                    (
+                        first + a,
+                        first + b,
+                        e0,
+                        e1,
+                        # None: one activation for the whole level
+                        None if len(segs) == 1 else tuple((s - a, t - a, f) for s, t, f in segs),
+                        segs[0][2],
+                        self._src_row[e0:e1],
+                        self._weight[e0:e1, None],
+                        self._bias[a:b, None],
+                        run_start[a:b] - e0,
+                    )
                 )
-            )
         self._sparse: dict[int, sparse.csr_matrix] = {}
-
-        out_nodes = np.flatnonzero(is_out)  # grouped by graph, in each graph's output order
+        # grouped by graph, in each graph's output order
         self._out_rows = row_of[out_nodes].reshape(P, self.n_outputs)
 
     def _level_matrix(self, k: int) -> sparse.csr_matrix:
         if k not in self._sparse:
-            r0, r1, e0, e1 = self._levels[k][:4]
-            d = self._dst_row[e0:e1] - r0
-            indptr = np.searchsorted(d, np.arange(r1 - r0 + 1))
+            r0, r1, e0, e1, _, _, src, _, _, runs = self._levels[k]
+            indptr = np.append(runs, e1 - e0)
             self._sparse[k] = sparse.csr_matrix(
-                (self._weight[e0:e1], self._src_row[e0:e1], indptr), shape=(r1 - r0, self.n_rows)
+                (self._weight[e0:e1], src, indptr), shape=(r1 - r0, self.n_rows)
             )
         return self._sparse[k]
 
@@ -214,23 +260,35 @@ class PopulationBatch:
         n = X.shape[0]
         H = np.empty((self.n_rows, n), dtype=self.dtype)
         H[: self.n_inputs] = X.T
-        for k, (r0, r1, e0, e1, segs, src, weight, bias, runs, rows) in enumerate(self._levels):
-            if e1 == e0:  # only constant nodes
-                z = np.zeros((r1 - r0, n), dtype=self.dtype)
-            elif (e1 - e0) * n <= _SCATTER_LIMIT:
-                contrib = H[src]
-                contrib *= weight
-                if rows is None:  # every node of the level has incoming edges
-                    z = np.add.reduceat(contrib, runs, axis=0)
-                else:
-                    z = np.zeros((r1 - r0, n), dtype=self.dtype)
-                    z[rows] = np.add.reduceat(contrib, runs, axis=0)
-            else:
-                z = self._level_matrix(k) @ H
-            z += bias
+        H[self.n_inputs] = 1.0  # the row of ones (source of the weight-0 filler edges)
+        first = self.n_inputs + 1
+        small = len(self._weight) * n <= _SCATTER_LIMIT  # then every level is a scatter-add
+        if small:
+            # weights and biases repeated for every sample: multiplying and adding arrays of
+            # one shape is about 3x quicker than broadcasting a column (same values, same
+            # results), which pays for the two copies when n is small
+            W = self._weight[:, None].repeat(n, axis=1)
+            B = self._bias[:, None].repeat(n, axis=1)
+        for k, (r0, r1, e0, e1, segs, f, src, weight, bias, runs) in enumerate(self._levels):
             out = H[r0:r1]
-            for a, b, code in segs:
-                ACTIVATIONS[code].f(z[a:b], out[a:b])
+            if small:
+                contrib = H.take(src, axis=0)
+                contrib *= W[e0:e1]
+                np.add.reduceat(contrib, runs, axis=0, out=out)
+                out += B[r0 - first : r1 - first]
+            else:
+                if (e1 - e0) * n <= _SCATTER_LIMIT:
+                    contrib = H.take(src, axis=0)
+                    contrib *= weight
+                    np.add.reduceat(contrib, runs, axis=0, out=out)
+                else:
+                    out[...] = self._level_matrix(k) @ H
+                out += bias
+            if segs is None:
+                f(out, out)
+            else:
+                for a, b, g in segs:
+                    g(out[a:b], out[a:b])
         return H[self._out_rows].transpose(0, 2, 1)
 
 
