@@ -100,14 +100,15 @@ def check_against_alone(graphs_, X, dtype=np.float64, tol=1e-12):
 
 
 @SETTINGS
-@given(st.data(), st.sampled_from(["scatter", "sparse"]))
+@given(st.data(), st.sampled_from(["compiled", "fallback"]))
 def test_forward_many_equals_each_graph_alone(data, path):
     n_in, n_out = data.draw(st.integers(1, 3)), data.draw(st.integers(1, 3))
     graphs_ = data.draw(population_problem(n_in, n_out))
-    X = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1))).normal(size=(5, n_in))
-    limit = 1 << 62 if path == "scatter" else -1
+    n = data.draw(st.integers(1, 6))
+    X = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1))).normal(size=(n, n_in))
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(networks.population, "_SCATTER_LIMIT", limit)
+        if path == "fallback":
+            mp.setattr(networks.population, "_matvecs", None)
         check_against_alone(graphs_, X)
 
 
@@ -157,22 +158,30 @@ def special_graphs() -> list[Graph]:
     return [g1, g2, g3, g4, g5]
 
 
-@pytest.mark.parametrize("path", ["scatter", "sparse"])
+def test_the_compiled_sparse_kernel_is_found():
+    # the fast path must not silently fall back on the supported scipy versions
+    assert networks.population._matvecs is not None
+
+
+@pytest.mark.parametrize("path", ["compiled", "fallback"])
 def test_forward_many_special_graphs(monkeypatch, path):
-    if path == "sparse":
-        monkeypatch.setattr(networks.population, "_SCATTER_LIMIT", -1)
+    if path == "fallback":
+        monkeypatch.setattr(networks.population, "_matvecs", None)
     X = np.random.default_rng(0).normal(size=(9, 2))
     out = check_against_alone(special_graphs(), X)
     np.testing.assert_allclose(out[1], np.broadcast_to([0.25, np.exp(-2.25)], (9, 2)))
     np.testing.assert_allclose(out[0][:, 1], 1 / (1 + np.exp(0.4)))
 
 
-def test_forward_many_large_batch_takes_the_sparse_path():
+@pytest.mark.parametrize("path", ["compiled", "fallback"])
+def test_forward_many_large_batch(monkeypatch, path):
+    if path == "fallback":
+        monkeypatch.setattr(networks.population, "_matvecs", None)
     graphs_ = special_graphs()
     X = np.random.default_rng(1).uniform(-1, 1, size=(20_000, 2))
     batch = PopulationBatch(graphs_)
     out = batch.forward(X)
-    assert batch._sparse  # at least one level went through the sparse matrix product
+    assert bool(batch._sparse) == (path == "fallback")  # sparse matrices only as fallback
     for i, g in enumerate(graphs_):
         np.testing.assert_allclose(out[i], compile(g).forward(X), rtol=1e-12, atol=1e-12)
 
