@@ -2,7 +2,10 @@
 
 A Graph is immutable. Its nodes and connections are held as parallel numpy arrays (a
 "struct of arrays"), which keeps compiling, crossover alignment and population evaluation
-vectorised. Build one with :func:`networks.mlp`, :meth:`Graph.from_lists`, or the keyword
+vectorised. Underneath, the arrays are the fields of two record arrays, one record per node
+and one per connection, so a population's Graphs are joined with two copies rather than one
+per field. A validated Graph also keeps the topological level of each node that validation
+computes (over every connection, disabled ones included), which evaluation reuses. Build one with :func:`networks.mlp`, :meth:`Graph.from_lists`, or the keyword
 constructor; change it with :meth:`Graph.replace`, which returns a new Graph.
 
 Node kinds: 0 input, 1 hidden, 2 output. Inputs are read in the order their nodes appear,
@@ -21,7 +24,6 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .activations import ACTIVATIONS, activation_code
-from .graph_algorithms import CycleError, levels
 
 __all__ = ["Graph", "Node", "Connection", "INPUT", "HIDDEN", "OUTPUT", "JSON_FORMAT_VERSION"]
 
@@ -60,6 +62,25 @@ _DTYPES = {
     "conn_enabled": np.bool_,
     "conn_innov": np.int64,
 }
+# The record layouts (aligned, so every field view is an aligned array). node_level: the
+# node's topological level, inputs 0 and every other node at least 1, or -1 where unknown.
+NODE_RECORD = np.dtype(
+    {
+        "names": ["node_id", "node_bias", "node_level", "node_act", "node_kind"],
+        "formats": [np.int64, np.float64, np.int32, np.int16, np.int8],
+        "offsets": [0, 8, 16, 20, 22],
+        "itemsize": 24,
+    }
+)
+CONN_RECORD = np.dtype(
+    {
+        "names": ["conn_src", "conn_dst", "conn_weight", "conn_innov", "conn_enabled"],
+        "formats": [np.int64, np.int64, np.float64, np.int64, np.bool_],
+        "offsets": [0, 8, 16, 24, 32],
+        "itemsize": 40,
+    }
+)
+_TOPOLOGY = frozenset(("node_id", "node_kind", "conn_src", "conn_dst"))
 
 
 def _frozen(name: str, value: Any) -> np.ndarray:
@@ -71,9 +92,19 @@ def _frozen(name: str, value: Any) -> np.ndarray:
             raise ValueError("it holds non-integer values")
         if raw.size and (raw.min() < np.iinfo(dtype).min or raw.max() > np.iinfo(dtype).max):
             raise ValueError(f"it holds values outside the range of {dtype}")
-    arr = np.array(raw, dtype=dtype, copy=True).reshape(-1)
-    arr.flags.writeable = False
-    return arr
+    return np.asarray(raw, dtype=dtype).reshape(-1)
+
+
+def _converted(values: dict) -> dict:
+    """The Graph fields in ``values`` as 1-D arrays of their dtypes; ValueError naming the
+    field that cannot be one."""
+    out = {}
+    for name, value in values.items():
+        try:
+            out[name] = _frozen(name, value)
+        except (TypeError, ValueError, OverflowError) as exc:
+            raise ValueError(f"Graph field {name!r} is not a 1-D numeric array: {exc}") from None
+    return out
 
 
 def _typed(value: Any, kind: type) -> Any:
@@ -138,15 +169,52 @@ class Graph:
             conn_enabled=conn_enabled,
             conn_innov=conn_innov,
         )
-        for name, value in values.items():
-            try:
-                object.__setattr__(self, name, _frozen(name, value))
-            except (TypeError, ValueError, OverflowError) as exc:
-                raise ValueError(
-                    f"Graph field {name!r} is not a 1-D numeric array: {exc}"
-                ) from None
+        self._pack(_converted(values))
         if validate:
             self.validate()
+
+    def _pack(self, values: dict, level: np.ndarray | None = None) -> None:
+        """Copy the field arrays into fresh records (checking that the lengths agree) and
+        set this Graph's attributes to read-only views of them."""
+        for fields, what in ((_NODE_FIELDS, "node"), (_CONN_FIELDS, "connection")):
+            n = len(values[fields[0]])
+            for name in fields[1:]:
+                if len(values[name]) != n:
+                    raise ValueError(
+                        f"Graph field {name!r} has {len(values[name])} entries, expected {n} "
+                        f"(one per {what})"
+                    )
+        nodes = np.empty(len(values["node_id"]), NODE_RECORD)
+        conns = np.empty(len(values["conn_src"]), CONN_RECORD)
+        for name in _NODE_FIELDS:
+            nodes[name] = values[name]
+        nodes["node_level"] = -1 if level is None else level
+        for name in _CONN_FIELDS:
+            conns[name] = values[name]
+        self._attach(nodes, conns)
+
+    def _attach(self, nodes: np.ndarray, conns: np.ndarray) -> None:
+        """Hold these record arrays (made read-only) and their fields as attributes."""
+        nodes.flags.writeable = conns.flags.writeable = False
+        object.__setattr__(self, "_nodes", nodes)
+        object.__setattr__(self, "_conns", conns)
+        for name in _NODE_FIELDS:
+            object.__setattr__(self, name, nodes[name])
+        for name in _CONN_FIELDS:
+            object.__setattr__(self, name, conns[name])
+        object.__setattr__(self, "_level", nodes["node_level"])
+
+    @classmethod
+    def _from_record_arrays(cls, nodes: np.ndarray, conns: np.ndarray) -> Graph:
+        """A Graph over these record arrays (NODE_RECORD, CONN_RECORD) as they are: the
+        arrays are taken over, not copied, and nothing is checked."""
+        g = object.__new__(cls)
+        g._attach(nodes, conns)
+        return g
+
+    def __reduce__(self):
+        # pickle the two record arrays only (the field views are rebuilt over them)
+        return (Graph._from_record_arrays, (self._nodes.copy(), self._conns.copy()))
 
     # ------------------------------------------------------------------ building
     @classmethod
@@ -180,15 +248,14 @@ class Graph:
 
     @classmethod
     def unchecked(cls, **arrays: np.ndarray) -> Graph:
-        """A Graph over the given arrays as they are: no copy, no validation.
+        """A Graph over copies of the given arrays, without validation.
 
         For code that already holds valid Graph arrays (NEAT's population keeps its genomes
-        concatenated and hands each out as views). Every field must be given, 1-D, of its
-        field's dtype and read-only; use the keyword constructor for anything else.
+        concatenated and hands each out as a Graph). Every field must be given, 1-D and of
+        its field's dtype; use the keyword constructor for anything else.
         """
         g = object.__new__(cls)
-        for name in _NODE_FIELDS + _CONN_FIELDS:
-            object.__setattr__(g, name, arrays[name])
+        g._pack(arrays)
         return g
 
     def replace(self, *, validate: bool = False, **fields) -> Graph:
@@ -199,7 +266,13 @@ class Graph:
         values = {
             name: fields.get(name, getattr(self, name)) for name in _NODE_FIELDS + _CONN_FIELDS
         }
-        return Graph(**values, validate=validate)
+        if validate or not _TOPOLOGY.isdisjoint(fields):
+            return Graph(**values, validate=validate)
+        # the same nodes and connections: the levels (which ignore weights and the enabled
+        # flags) still hold
+        g = object.__new__(Graph)
+        g._pack(_converted(values), level=self._level)
+        return g
 
     # ------------------------------------------------------------------ views
     @property
@@ -284,82 +357,16 @@ class Graph:
     # ------------------------------------------------------------------ validation
     def validate(self) -> Graph:
         """Raise ValueError naming the first problem found; return self when valid."""
-        n, e = self.n_nodes, self.n_connections
-        for name in _NODE_FIELDS:
-            if len(getattr(self, name)) != n:
-                raise ValueError(
-                    f"Graph field {name!r} has {len(getattr(self, name))} entries, expected {n} (one per node)"
-                )
-        for name in _CONN_FIELDS:
-            if len(getattr(self, name)) != e:
-                raise ValueError(
-                    f"Graph field {name!r} has {len(getattr(self, name))} entries, expected {e} (one per connection)"
-                )
-        bad_kind = ~np.isin(self.node_kind, (INPUT, HIDDEN, OUTPUT))
-        if bad_kind.any():
-            raise ValueError(
-                f"node {self.node_id[bad_kind][0]}: kind {self.node_kind[bad_kind][0]} is not 0 (input), 1 (hidden) or 2 (output)"
-            )
-        if self.n_inputs == 0 or self.n_outputs == 0:
-            raise ValueError(
-                f"a Graph needs at least one input and one output node; it has {self.n_inputs} and {self.n_outputs}"
-            )
-        bad_act = (self.node_act < 0) | (self.node_act >= len(ACTIVATIONS))
-        if bad_act.any():
-            raise ValueError(
-                f"node {self.node_id[bad_act][0]}: unknown activation code {self.node_act[bad_act][0]} (0..{len(ACTIVATIONS) - 1})"
-            )
-        ids, counts = np.unique(self.node_id, return_counts=True)
-        if (counts > 1).any():
-            raise ValueError(
-                f"node id {ids[counts > 1][0]} is used by {counts[counts > 1][0]} nodes; node ids must be unique"
-            )
-        if not np.isfinite(self.node_bias).all():
-            bad = self.node_id[~np.isfinite(self.node_bias)][0]
-            raise ValueError(f"node {bad}: bias is not finite")
-        if not np.isfinite(self.conn_weight).all():
-            i = np.flatnonzero(~np.isfinite(self.conn_weight))[0]
-            raise ValueError(
-                f"connection {self.conn_src[i]}->{self.conn_dst[i]}: weight is not finite"
-            )
-        for name, ends in (("source", self.conn_src), ("target", self.conn_dst)):
-            dangling = ~np.isin(ends, ids)
-            if dangling.any():
-                i = np.flatnonzero(dangling)[0]
-                raise ValueError(
-                    f"connection {self.conn_src[i]}->{self.conn_dst[i]}: {name} node {ends[i]} does not exist"
-                )
-        if e == 0:
-            return self
-        src, dst = self.node_index(self.conn_src), self.node_index(self.conn_dst)
-        into_input = self.node_kind[dst] == INPUT
-        if into_input.any():
-            i = np.flatnonzero(into_input)[0]
-            raise ValueError(
-                f"connection {self.conn_src[i]}->{self.conn_dst[i]} enters input node {self.conn_dst[i]}; inputs take no connections"
-            )
-        from_output = self.node_kind[src] == OUTPUT
-        if from_output.any():
-            i = np.flatnonzero(from_output)[0]
-            raise ValueError(
-                f"connection {self.conn_src[i]}->{self.conn_dst[i]} leaves output node {self.conn_src[i]}; outputs feed nothing"
-            )
-        pairs = src * n + dst
-        uniq, counts = np.unique(pairs, return_counts=True)
-        if (counts > 1).any():
-            s, d = divmod(int(uniq[counts > 1][0]), n)
-            raise ValueError(
-                f"connection {self.node_id[s]}->{self.node_id[d]} appears more than once"
-            )
-        inn, counts = np.unique(self.conn_innov, return_counts=True)
-        if (counts > 1).any():
-            raise ValueError(
-                f"innovation number {inn[counts > 1][0]} is used by more than one connection"
-            )
-        try:
-            levels(n, src, dst)
-        except CycleError as exc:
-            raise ValueError(f"the Graph is not feed-forward: {exc}") from None
+        from .graph_checks import check_graph  # (that module builds on this one)
+
+        return self._keep_level(check_graph(self))
+
+    def _keep_level(self, level: np.ndarray) -> Graph:
+        """Store the levels validation found, if this Graph did not hold them yet."""
+        if self.n_nodes and self._level[0] < 0:
+            nodes = self._nodes.copy()
+            nodes["node_level"] = level
+            self._attach(nodes, self._conns)
         return self
 
     # ------------------------------------------------------------------ JSON

@@ -53,7 +53,7 @@ _matvecs = _compiled_matvecs()
 
 def _join(arrays: Sequence[np.ndarray], total: int) -> np.ndarray:
     """np.concatenate(arrays) for 1-D arrays of one dtype holding ``total`` items in all.
-    For many small arrays (a Graph field over a population) bytes.join, which copies the
+    For many small arrays (a population's Graph records) bytes.join, which copies the
     arrays' buffers without numpy's per-array overhead, is about twice as fast; anything it
     cannot read (a strided view) or whose size does not add up goes to np.concatenate."""
     dtype = arrays[0].dtype
@@ -77,33 +77,22 @@ class PopulationBatch:
         graphs = list(graphs)
         if not graphs:
             raise ValueError("forward_many needs at least one Graph")
-        # the fields of each Graph (spelt out: quicker than an attrgetter), then one column
-        # per field
-        rows = [
-            (
-                g.node_id,
-                g.node_kind,
-                g.node_act,
-                g.node_bias,
-                g.conn_src,
-                g.conn_dst,
-                g.conn_weight,
-                g.conn_enabled,
-            )
-            for g in graphs
-            if isinstance(g, Graph)
-        ]
-        if len(rows) < len(graphs):
+        # each Graph's two record arrays (nodes, connections), joined: the fields of the
+        # union are then views of two arrays, levels included
+        try:
+            nodes = [g._nodes for g in graphs]
+            conns = [g._conns for g in graphs]
+        except AttributeError:
             bad = next(type(g).__name__ for g in graphs if not isinstance(g, Graph))
-            raise ValueError(f"forward_many needs networks.Graph objects, got a {bad}")
-        columns = list(zip(*rows))
-        n_nodes = np.fromiter(map(len, columns[0]), np.int64, len(graphs))
-        n_conn = np.fromiter(map(len, columns[4]), np.int64, len(graphs))
-        node_total, conn_total = int(n_nodes.sum()), int(n_conn.sum())
-        arrays = {
-            name: _join(col, node_total if name in _NODE_FIELDS else conn_total)
-            for name, col in zip(_FIELDS, columns)
-        }
+            raise ValueError(f"forward_many needs networks.Graph objects, got a {bad}") from None
+        P = len(graphs)
+        n_nodes = np.fromiter(map(len, nodes), np.int64, P)
+        n_conn = np.fromiter(map(len, conns), np.int64, P)
+        node_rec = _join(nodes, int(n_nodes.sum()))
+        conn_rec = _join(conns, int(n_conn.sum()))
+        arrays = {name: node_rec[name] for name in _NODE_FIELDS}
+        arrays.update({name: conn_rec[name] for name in _CONN_FIELDS})
+        arrays["node_level"] = node_rec["node_level"]
         self._build(n_nodes, n_conn, arrays, dtype)
 
     @classmethod
@@ -113,7 +102,9 @@ class PopulationBatch:
 
         n_nodes, n_conn: (P,) nodes and connections of each graph; ``arrays``: the Graph
         fields node_id, node_kind, node_act, node_bias, conn_src, conn_dst, conn_weight and
-        conn_enabled, each the concatenation over the graphs. The graphs must be valid."""
+        conn_enabled, each the concatenation over the graphs; optionally node_level, the
+        nodes' topological levels (inputs 0, the others >= 1; computed here when missing or
+        when any is -1). The graphs must be valid."""
         missing = [name for name in ("node_id", "conn_src", *_FIELDS) if name not in arrays]
         if missing:
             raise ValueError(f"PopulationBatch.from_arrays is missing {', '.join(missing)}")
@@ -191,7 +182,11 @@ class PopulationBatch:
         if missing:
             raise ValueError("a connection names a node that does not exist in its graph")
         src, dst = idx
-        level = _levels(N, src, dst, start=kind != INPUT)
+        # levels: those the Graphs kept from their validation (over all their connections,
+        # so valid for the enabled ones too) or, where any is unknown, computed here
+        level = arrays.get("node_level")
+        if level is None or (N and int(level.min()) < 0):
+            level = _levels(N, src, dst, start=kind != INPUT)
 
         # rows: the shared inputs, then every non-input node by (level, activation), sorted
         # on one combined key. Inputs, and only they, are on level 0, so they sort first (in

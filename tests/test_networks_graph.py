@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
+import pickle
 
 import numpy as np
 import pytest
@@ -423,6 +424,60 @@ def test_graph_arrays_are_read_only_and_copied():
     g2 = g.replace(conn_weight=[5.0, 6.0])
     np.testing.assert_array_equal(g.conn_weight, [1.0, 2.0])
     np.testing.assert_array_equal(g2.conn_weight, [5.0, 6.0])
+
+
+def test_graph_fields_are_views_of_two_records_and_survive_pickling():
+    g = small_graph()
+    for name in g.__dataclass_fields__:
+        records = g._nodes if name.startswith("node_") else g._conns
+        assert np.shares_memory(getattr(g, name), records)
+    back = pickle.loads(pickle.dumps(g))
+    assert back == g
+    np.testing.assert_array_equal(back._level, g._level)
+    for name in back.__dataclass_fields__:
+        arr = getattr(back, name)
+        assert not arr.flags.writeable and arr.dtype == getattr(g, name).dtype
+        assert np.shares_memory(arr, back._nodes if name.startswith("node_") else back._conns)
+    # unchecked copies what it is given
+    src = {name: getattr(g, name).copy() for name in g.__dataclass_fields__}
+    u = Graph.unchecked(**src)
+    src["conn_weight"][0] = 42.0
+    assert u == g
+
+
+@SETTINGS
+@given(graphs(activations=ALL_ACTIVATIONS))
+def test_a_validated_graph_keeps_levels_that_order_all_its_connections(graph):
+    level = dict(zip(graph.node_id.tolist(), graph._level.tolist()))
+    kind = dict(zip(graph.node_id.tolist(), graph.node_kind.tolist()))
+    assert all((lv == 0) == (kind[i] == 0) for i, lv in level.items())
+    for s, d in zip(graph.conn_src.tolist(), graph.conn_dst.tolist()):  # disabled ones too
+        assert level[d] >= level[s] + 1
+    # and they are the longest-path levels, as networks.levels finds them
+    ix = {i: k for k, i in enumerate(graph.node_id.tolist())}
+    src = np.array([ix[i] for i in graph.conn_src.tolist()], dtype=np.int64)
+    dst = np.array([ix[i] for i in graph.conn_dst.tolist()], dtype=np.int64)
+    expected = levels(graph.n_nodes, src, dst, start=(graph.node_kind != 0).astype(np.int64))
+    np.testing.assert_array_equal(graph._level, expected)
+
+
+def test_levels_are_kept_only_where_they_still_hold():
+    g = small_graph()
+    known = g._level.copy()
+    assert (known >= 0).all()
+    # weights, biases, activations and enabled flags do not move a node's level
+    same = g.replace(conn_weight=np.ones(5), node_bias=np.zeros(5), conn_enabled=np.ones(5, bool))
+    np.testing.assert_array_equal(same._level, known)
+    # a new topology without validation, or no validation at all: unknown until validated
+    moved = g.replace(conn_src=[0, 1, 2, 3, 1], conn_dst=[2, 2, 3, 4, 3])
+    unvalidated = Graph(**arrays(), validate=False)
+    unchecked = Graph.unchecked(**arrays())
+    for h in (moved, unvalidated, unchecked):
+        assert (h._level == -1).all()
+        h.validate()
+        assert (h._level >= 0).all()
+    np.testing.assert_array_equal(unchecked._level, known)
+    assert moved == g.replace(conn_src=[0, 1, 2, 3, 1], conn_dst=[2, 2, 3, 4, 3], validate=True)
 
 
 @SETTINGS

@@ -198,6 +198,41 @@ def test_population_batch_is_reusable_and_float32():
     np.testing.assert_allclose(a[:, :, 0], ref[:, :, 0], rtol=1e-4, atol=1e-5)
 
 
+def unknown_levels(g: Graph) -> Graph:
+    """The same Graph without the levels its validation keeps."""
+    return Graph.unchecked(**{name: getattr(g, name) for name in g.__dataclass_fields__})
+
+
+def test_kept_and_computed_levels_give_the_same_outputs():
+    graphs_ = special_graphs()
+    unknown = [unknown_levels(g) for g in graphs_]
+    X = np.random.default_rng(6).normal(size=(7, 2))
+    kept = forward_many(graphs_, X)
+    np.testing.assert_array_equal(forward_many(unknown, X), kept)
+    np.testing.assert_array_equal(forward_many(graphs_[:3] + unknown[3:], X), kept)
+    check_against_alone(unknown, X)
+
+
+def test_a_disabled_connection_deepens_the_kept_levels_not_the_outputs():
+    # 2 -> 3 is disabled: over all connections 3 sits on level 2 and the output on 3; over
+    # the enabled ones alone they are on 1 and 2
+    g = Graph.from_lists(
+        [
+            (0, "input", "identity", 0.0),
+            (1, "output", "tanh", 0.1),
+            (2, "hidden", "sin", 0.2),
+            (3, "hidden", "relu", 0.3),
+        ],
+        [(0, 2, 1.5), (2, 3, 2.0, False), (0, 3, -0.7), (3, 1, 1.1), (2, 1, 0.4)],
+    )
+    assert g._level.tolist() == [0, 3, 1, 2]
+    X = np.linspace(-2, 2, 9)[:, None]
+    kept, computed = PopulationBatch([g, g]), PopulationBatch([unknown_levels(g)] * 2)
+    assert (len(kept._levels), len(computed._levels)) == (3, 2)
+    np.testing.assert_allclose(kept.forward(X)[0], compile(g).forward(X), rtol=1e-15)
+    np.testing.assert_array_equal(kept.forward(X), computed.forward(X))
+
+
 def test_forward_many_refuses_mismatched_sizes_and_bad_items():
     rng = np.random.default_rng(0)
     a = mlp(2, [3], 1, rng=rng)

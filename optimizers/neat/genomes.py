@@ -2,8 +2,8 @@
 
 Genome k's nodes are ``node_*[node_off[k]:node_off[k + 1]]`` and its connections
 ``conn_*[conn_off[k]:conn_off[k + 1]]``. Breeding works on these flat arrays for the whole
-population at once (a gather builds the children, a keyed search aligns crossover); each
-genome is handed out as a :class:`networks.Graph` whose arrays are read-only views.
+population at once (a gather builds the children, a keyed search aligns crossover); a
+genome becomes a :class:`networks.Graph` only when asked for.
 
 Canonical order: within each genome, connections are sorted by innovation number (nodes keep
 their order, which fixes the order of inputs and outputs; new hidden nodes are appended).
@@ -143,20 +143,9 @@ class Genomes:
         )
 
     def graphs(self) -> GenomeViews:
-        """Every genome as a Graph whose arrays are read-only views of these arrays (made
-        when first asked for: a generation usually needs only its best)."""
+        """Every genome as a Graph, each made when first asked for (a generation usually
+        needs only its best)."""
         return GenomeViews(self)
-
-    def view(self, k: int) -> Graph:
-        """Genome k as a Graph over read-only views of these arrays."""
-        for name in NODE_FIELDS + CONN_FIELDS:
-            getattr(self, name).flags.writeable = False
-        a, b = int(self.node_off[k]), int(self.node_off[k + 1])
-        c, d = int(self.conn_off[k]), int(self.conn_off[k + 1])
-        return Graph.unchecked(
-            **{name: getattr(self, name)[a:b] for name in NODE_FIELDS},
-            **{name: getattr(self, name)[c:d] for name in CONN_FIELDS},
-        )
 
     def batch(self, dtype) -> PopulationBatch:
         """The whole population compiled for evaluation in one call."""
@@ -168,14 +157,13 @@ class Genomes:
         )
 
     def graph(self, k: int) -> Graph:
-        """Genome k as a Graph (a copy)."""
-        a, b = self.node_off[k], self.node_off[k + 1]
-        c, d = self.conn_off[k], self.conn_off[k + 1]
-        arrays = {name: getattr(self, name)[a:b].copy() for name in NODE_FIELDS}
-        arrays.update({name: getattr(self, name)[c:d].copy() for name in CONN_FIELDS})
-        for v in arrays.values():
-            v.flags.writeable = False
-        return Graph.unchecked(**arrays)
+        """Genome k as a Graph (its arrays copied)."""
+        a, b = int(self.node_off[k]), int(self.node_off[k + 1])
+        c, d = int(self.conn_off[k]), int(self.conn_off[k + 1])
+        return Graph.unchecked(
+            **{name: getattr(self, name)[a:b] for name in NODE_FIELDS},
+            **{name: getattr(self, name)[c:d] for name in CONN_FIELDS},
+        )
 
     def insert(
         self,
@@ -244,5 +232,5 @@ class GenomeViews(Sequence):
         if not 0 <= k < len(self):
             raise IndexError(k)
         if k not in self._cache:
-            self._cache[k] = self._genomes.view(k)
+            self._cache[k] = self._genomes.graph(k)
         return self._cache[k]
