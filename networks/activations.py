@@ -1,7 +1,8 @@
 """Activation functions and their derivatives, as a small name -> function table.
 
 Each activation is a pair: ``f(z, out)`` writes ``f(z)`` into ``out`` (which may be ``z``
-itself) and ``df(z, y)`` returns ``dy/dz`` from the pre-activation ``z`` and the output ``y``.
+itself) and ``df(z, y)`` returns ``dy/dz`` from the pre-activation ``z`` and the output ``y``
+(an array to multiply by: floats, or a boolean mask where the derivative is 0 or 1).
 An activation without a derivative (``step``) may be evolved but not trained by gradients.
 
 Activations are identified inside a :class:`~networks.Graph` by an integer code, their index
@@ -116,7 +117,7 @@ ACTIVATIONS: tuple[Activation, ...] = (
     Activation("sigmoid", _sigmoid, lambda z, y: y * (1 - y)),
     Activation("neat_sigmoid", _neat_sigmoid, lambda z, y: NEAT_SIGMOID_SLOPE * y * (1 - y)),
     Activation("tanh", _tanh, lambda z, y: 1 - y * y),
-    Activation("relu", _relu, lambda z, y: (y > 0).astype(y.dtype)),
+    Activation("relu", _relu, lambda z, y: y > 0),  # a mask: multiplying by it is enough
     Activation(
         "leaky_relu", _leaky_relu, lambda z, y: np.where(y > 0, 1.0, LEAKY_SLOPE).astype(y.dtype)
     ),
