@@ -80,8 +80,7 @@ def mlp(
         conn_dst=dst,
         conn_weight=np.concatenate(weight),
         conn_innov=np.arange(len(src)),
-        validate=False,
-    )
+    )  # validated, which also gives the Graph its levels
 
 
 def minimal(

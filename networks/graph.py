@@ -95,6 +95,14 @@ def _frozen(name: str, value: Any) -> np.ndarray:
     return np.asarray(raw, dtype=dtype).reshape(-1)
 
 
+def _immutable(records: np.ndarray) -> np.ndarray:
+    """``records`` over a bytes object of their own (read-only, and no flag can change that),
+    as they are when they already are."""
+    if isinstance(records.base, bytes) and records.flags.c_contiguous:
+        return records
+    return np.frombuffer(records.tobytes(), records.dtype)
+
+
 def _converted(values: dict) -> dict:
     """The Graph fields in ``values`` as 1-D arrays of their dtypes; ValueError naming the
     field that cannot be one."""
@@ -194,8 +202,10 @@ class Graph:
         self._attach(nodes, conns)
 
     def _attach(self, nodes: np.ndarray, conns: np.ndarray) -> None:
-        """Hold these record arrays (made read-only) and their fields as attributes."""
-        nodes.flags.writeable = conns.flags.writeable = False
+        """Hold these record arrays and their fields as attributes, read-only for good: the
+        records are rebuilt over immutable bytes, so not even their own ``flags`` can make
+        them writeable again."""
+        nodes, conns = _immutable(nodes), _immutable(conns)
         object.__setattr__(self, "_nodes", nodes)
         object.__setattr__(self, "_conns", conns)
         for name in _NODE_FIELDS:
@@ -206,15 +216,20 @@ class Graph:
 
     @classmethod
     def _from_record_arrays(cls, nodes: np.ndarray, conns: np.ndarray) -> Graph:
-        """A Graph over these record arrays (NODE_RECORD, CONN_RECORD) as they are: the
-        arrays are taken over, not copied, and nothing is checked."""
+        """A Graph over these record arrays (NODE_RECORD, CONN_RECORD; how a Graph is
+        unpickled); the values are not checked."""
+        if nodes.dtype != NODE_RECORD or conns.dtype != CONN_RECORD:
+            raise ValueError(
+                "these Graph records have another layout (pickled by another neuroarena "
+                "version?); move Graphs between versions as JSON (Graph.to_json)"
+            )
         g = object.__new__(cls)
         g._attach(nodes, conns)
         return g
 
     def __reduce__(self):
         # pickle the two record arrays only (the field views are rebuilt over them)
-        return (Graph._from_record_arrays, (self._nodes.copy(), self._conns.copy()))
+        return (type(self)._from_record_arrays, (self._nodes, self._conns))
 
     # ------------------------------------------------------------------ building
     @classmethod

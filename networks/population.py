@@ -27,6 +27,7 @@ _NODE_FIELDS = ("node_id", "node_kind", "node_act", "node_bias")
 _CONN_FIELDS = ("conn_src", "conn_dst", "conn_weight", "conn_enabled")
 _FIELDS = _NODE_FIELDS + _CONN_FIELDS
 _GET_NODE_FIELDS, _GET_CONN_FIELDS = itemgetter(*_NODE_FIELDS), itemgetter(*_CONN_FIELDS)
+_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def _compiled_matvecs():
@@ -83,7 +84,12 @@ class PopulationBatch:
             nodes = [g._nodes for g in graphs]
             conns = [g._conns for g in graphs]
         except AttributeError:
-            bad = next(type(g).__name__ for g in graphs if not isinstance(g, Graph))
+            bad = next((type(g).__name__ for g in graphs if not isinstance(g, Graph)), None)
+            if bad is None:
+                raise ValueError(
+                    "a Graph here has no records: was it pickled by another "
+                    "neuroarena version? Move Graphs between versions as JSON"
+                ) from None
             raise ValueError(f"forward_many needs networks.Graph objects, got a {bad}") from None
         P = len(graphs)
         n_nodes = np.fromiter(map(len, nodes), np.int64, P)
@@ -121,6 +127,8 @@ class PopulationBatch:
         # With a NEAT-sized population every numpy call here costs about its fixed overhead,
         # so this makes as few calls as it can (no per-graph or per-node Python at all).
         self.dtype = np.dtype(dtype)
+        if self.dtype not in _DTYPES:
+            raise ValueError(f"dtype must be float32 or float64, got {self.dtype}")
         P = self.n_graphs = len(n_nodes)
         node_id, kind, act, bias = _GET_NODE_FIELDS(arrays)
         c_src, c_dst, c_w, c_on = _GET_CONN_FIELDS(arrays)
@@ -157,11 +165,13 @@ class PopulationBatch:
         # connection are looked up at once, as the rows of ``ends`` (2, n_edges).
         base = int(node_id.min())
         span = int(node_id.max()) - base + 1
-        key = node_graph * span
-        key += node_id
         ends = np.empty((2, len(on)), dtype=np.int64)
         c_src.take(on, out=ends[0])
         c_dst.take(on, out=ends[1])
+        if P * span >= 1 << 62:  # (graph, id) keys would overflow int64: use the ids' ranks
+            node_id, ends, base, span = _ranked(node_id, ends)
+        key = node_graph * span
+        key += node_id
         if base:
             key -= base
             ends -= base
@@ -277,6 +287,15 @@ class PopulationBatch:
                 for a, b, g in runs:
                     g(out[a:b], out[a:b])
         return H[self._out_rows].transpose(0, 2, 1)
+
+
+def _ranked(node_id: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """Node ids and connection ends replaced by the ids' ranks among all distinct ids (an id
+    that is no node's gets a rank past the end), with the new base and span."""
+    ids = np.unique(node_id)
+    ranks = ids.searchsorted(ends)
+    ranks[ids[np.minimum(ranks, len(ids) - 1)] != ends] = len(ids)
+    return ids.searchsorted(node_id), ranks, 0, len(ids)
 
 
 def _stable_order(keys: np.ndarray, bound: int) -> np.ndarray:

@@ -127,7 +127,9 @@ def test_genomes_round_trip_in_canonical_order(gs, seed):
 def test_parameter_mutations_keep_structure_and_validity(gs, seed):
     rng = np.random.default_rng(seed)
     start = Genomes.from_graphs(gs)
-    before = start.graphs()
+    before = start.graphs()  # the arrays are read-only from here on
+    with pytest.raises(ValueError, match="read-only"):
+        start.conn_weight[:] = 0.0
     g = start.take(np.arange(start.n))  # fresh copies, mutated in place below
     chosen = rng.random(g.n) < 0.7
     mutate_weights(g, chosen, rng, **W)

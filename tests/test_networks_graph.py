@@ -431,13 +431,18 @@ def test_graph_fields_are_views_of_two_records_and_survive_pickling():
     for name in g.__dataclass_fields__:
         records = g._nodes if name.startswith("node_") else g._conns
         assert np.shares_memory(getattr(g, name), records)
-    back = pickle.loads(pickle.dumps(g))
-    assert back == g
-    np.testing.assert_array_equal(back._level, g._level)
-    for name in back.__dataclass_fields__:
-        arr = getattr(back, name)
-        assert not arr.flags.writeable and arr.dtype == getattr(g, name).dtype
-        assert np.shares_memory(arr, back._nodes if name.startswith("node_") else back._conns)
+    for protocol in range(2, pickle.HIGHEST_PROTOCOL + 1):
+        back = pickle.loads(pickle.dumps(g, protocol=protocol))
+        assert back == g
+        np.testing.assert_array_equal(back._level, g._level)
+        for name in back.__dataclass_fields__:
+            arr = getattr(back, name)
+            assert arr.dtype == getattr(g, name).dtype
+            assert np.shares_memory(arr, back._nodes if name.startswith("node_") else back._conns)
+        for h in (g, back, copy.deepcopy(g)):  # read-only for good, records and levels too
+            for arr in (h.conn_weight, h._level, h._nodes, h._conns):
+                with pytest.raises(ValueError, match="WRITEABLE"):
+                    arr.flags.writeable = True
     # unchecked copies what it is given
     src = {name: getattr(g, name).copy() for name in g.__dataclass_fields__}
     u = Graph.unchecked(**src)

@@ -206,6 +206,8 @@ def unknown_levels(g: Graph) -> Graph:
 def test_kept_and_computed_levels_give_the_same_outputs():
     graphs_ = special_graphs()
     unknown = [unknown_levels(g) for g in graphs_]
+    assert all((g._level >= 0).all() for g in graphs_)  # validated, the builders' too
+    assert all((g._level == -1).all() for g in unknown)
     X = np.random.default_rng(6).normal(size=(7, 2))
     kept = forward_many(graphs_, X)
     np.testing.assert_array_equal(forward_many(unknown, X), kept)
@@ -286,6 +288,31 @@ def test_forward_many_with_every_connection_disabled():
         expected = 1 / (1 + np.exp(-g.node_bias[g.node_kind == 2]))
         np.testing.assert_allclose(o, np.broadcast_to(expected, (4, 2)), rtol=1e-15)
     assert PopulationBatch(graphs_).n_enabled.tolist() == [0, 0, 0]
+
+
+def chain(ids, weights, bias) -> Graph:
+    """input ids[0] -> hidden ids[1] -> output ids[2]."""
+    (i, h, o), (w1, w2) = ids, weights
+    return Graph.from_lists(
+        [(i, "input", "identity", 0.0), (h, "hidden", "tanh", bias), (o, "output", "sin", 0.0)],
+        [(i, h, w1), (h, o, w2)],
+    )
+
+
+@pytest.mark.parametrize("big", [2**62, 2**63 - 1])
+def test_forward_many_with_node_ids_near_the_int64_limits(big):
+    # keys graph * span + id would wrap around int64 (graph 4's node 1 onto graph 0's
+    # node 5 when big = 2**62): the ids are ranked first
+    graphs_ = [chain((0, 5, big), (2.0, 3.0), 0.5)]
+    graphs_ += [chain((1, 2, 3), (0.5 + k, -1.0), -0.1 * k) for k in range(5)]
+    graphs_.append(chain((-(2**63), -5, 7), (1.5, 0.7), 0.2))
+    X = np.linspace(-1, 1, 5)[:, None]
+    check_against_alone(graphs_, X)
+
+
+def test_population_batch_dtype_must_be_a_float_it_computes_in():
+    with pytest.raises(ValueError, match="dtype must be float32 or float64, got float16"):
+        PopulationBatch(special_graphs(), dtype=np.float16)
 
 
 @pytest.mark.parametrize("scale", [1, 10**9])  # direct table, sorted search

@@ -144,7 +144,10 @@ class Genomes:
 
     def graphs(self) -> GenomeViews:
         """Every genome as a Graph, each made when first asked for (a generation usually
-        needs only its best)."""
+        needs only its best). The arrays become read-only from here on, so no Graph can
+        be made from a genome that changed after this call."""
+        for name in NODE_FIELDS + CONN_FIELDS:
+            getattr(self, name).flags.writeable = False
         return GenomeViews(self)
 
     def batch(self, dtype) -> PopulationBatch:
