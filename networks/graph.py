@@ -25,13 +25,22 @@ import numpy as np
 
 from .activations import ACTIVATIONS, activation_code
 
-__all__ = ["Graph", "Node", "Connection", "INPUT", "HIDDEN", "OUTPUT", "JSON_FORMAT_VERSION"]
+__all__ = [
+    "Graph",
+    "Node",
+    "Connection",
+    "INPUT",
+    "HIDDEN",
+    "OUTPUT",
+    "JSON_FORMAT_VERSION",
+    "JSON_FORMAT_NAME",
+]
 
 INPUT, HIDDEN, OUTPUT = 0, 1, 2
 _KIND_NAMES = {INPUT: "input", HIDDEN: "hidden", OUTPUT: "output"}
 _KIND_CODES = {v: k for k, v in _KIND_NAMES.items()}
 JSON_FORMAT_VERSION = 1
-_JSON_FORMAT_NAME = "neuroarena.graph"
+JSON_FORMAT_NAME = "neuroarena.graph"
 
 
 class Node(NamedTuple):
@@ -113,18 +122,6 @@ def _converted(values: dict) -> dict:
         except (TypeError, ValueError, OverflowError) as exc:
             raise ValueError(f"Graph field {name!r} is not a 1-D numeric array: {exc}") from None
     return out
-
-
-def _typed(value: Any, kind: type) -> Any:
-    """``value`` if it is a JSON value of ``kind`` (an int counts as a float, a bool as
-    neither); TypeError otherwise."""
-    if kind is bool or isinstance(value, bool):
-        ok = kind is bool and isinstance(value, bool)
-    else:
-        ok = isinstance(value, (int, float) if kind is float else kind)
-    if not ok:
-        raise TypeError(f"{value!r} is not a JSON {kind.__name__}")
-    return value
 
 
 @dataclass(frozen=True, eq=False, init=False)
@@ -386,12 +383,10 @@ class Graph:
 
     # ------------------------------------------------------------------ JSON
     def to_dict(self) -> dict:
-        return {
-            "format": _JSON_FORMAT_NAME,
-            "version": JSON_FORMAT_VERSION,
-            "nodes": [list(n) for n in self.nodes],
-            "connections": [list(c) for c in self.connections],
-        }
+        """The JSON object :meth:`to_json` writes (see networks.graph_json for the format)."""
+        from .graph_json import graph_to_dict
+
+        return graph_to_dict(self)
 
     def to_json(self, **kwargs) -> str:
         """Versioned JSON text; floats are written exactly (repr round-trips)."""
@@ -399,36 +394,10 @@ class Graph:
 
     @classmethod
     def from_dict(cls, data: Any) -> Graph:
-        if not isinstance(data, dict) or data.get("format") != _JSON_FORMAT_NAME:
-            raise ValueError(
-                f'not a neuroarena graph: expected an object with "format": "{_JSON_FORMAT_NAME}"'
-            )
-        version = data.get("version")
-        if version != JSON_FORMAT_VERSION:
-            raise ValueError(
-                f"graph format version {version!r} is not supported (this neuroarena reads version {JSON_FORMAT_VERSION})"
-            )
-        try:
-            nodes = [
-                Node(_typed(i, int), _typed(k, str), _typed(a, str), float(_typed(b, float)))
-                for i, k, a, b in data["nodes"]
-            ]
-            conns = [
-                Connection(
-                    _typed(s, int),
-                    _typed(t, int),
-                    float(_typed(w, float)),
-                    _typed(en, bool),
-                    _typed(inn, int),
-                )
-                for s, t, w, en, inn in data["connections"]
-            ]
-        except (KeyError, TypeError, ValueError, OverflowError) as exc:
-            raise ValueError(
-                f"malformed graph JSON: {exc!r}; nodes are [id, kind, activation, bias], connections [source, target, weight, enabled, innovation]"
-            ) from None
-        # innovation numbers are read back exactly as written, negative ones included
-        return cls._from_records(nodes, conns)
+        """The Graph a :meth:`to_dict` object describes; ValueError on anything malformed."""
+        from .graph_json import graph_from_dict  # (that module builds on this one)
+
+        return graph_from_dict(cls, data)
 
     @classmethod
     def from_json(cls, text: str | bytes) -> Graph:
