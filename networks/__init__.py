@@ -5,7 +5,7 @@ from .builders import minimal, mlp
 from .graph import HIDDEN, INPUT, OUTPUT, Connection, Graph, Node
 from .graph_algorithms import CycleError, creates_cycle, levels, reaches
 from .losses import LOSSES
-from .network import Network, check_inputs, compile
+from .network import Network, check_dtype, check_inputs, compile
 from .population import PopulationBatch, forward_many
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "reaches",
     "LOSSES",
     "Network",
+    "check_dtype",
     "check_inputs",
     "compile",
     "PopulationBatch",

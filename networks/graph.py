@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .activations import ACTIVATIONS, activation_code
+from .graph_algorithms import find_sorted
 
 __all__ = [
     "Graph",
@@ -347,9 +348,8 @@ class Graph:
 
     def node_index(self, ids: np.ndarray) -> np.ndarray:
         """Positions of node ``ids`` in the node arrays (ids must exist)."""
-        order = np.argsort(self.node_id, kind="stable")
-        pos = np.searchsorted(self.node_id, ids, sorter=order)
-        return order[np.minimum(pos, len(order) - 1)]
+        order = self.node_id.argsort(kind="stable")
+        return order[find_sorted(self.node_id[order], ids)[0]]
 
     def __repr__(self) -> str:
         return (

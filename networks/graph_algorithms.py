@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["CycleError", "levels", "reaches", "creates_cycle"]
+__all__ = ["CycleError", "levels", "reaches", "creates_cycle", "find_sorted"]
 
 
 class CycleError(ValueError):
@@ -73,3 +73,12 @@ def creates_cycle(src: np.ndarray, dst: np.ndarray, new_src: int, new_dst: int) 
         seen[dst[grow]] = True
         if seen[new_src]:
             return True
+
+
+def find_sorted(sorted_values: np.ndarray, queries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each query stands in the sorted (non-empty) array, and whether it is there:
+    (positions, found), both shaped like ``queries``; a position is only meaningful where
+    found."""
+    pos = sorted_values.searchsorted(queries)
+    np.minimum(pos, len(sorted_values) - 1, out=pos)
+    return pos, sorted_values[pos] == queries

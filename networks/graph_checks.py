@@ -7,7 +7,7 @@ import numpy as np
 
 from .activations import ACTIVATIONS
 from .graph import INPUT, OUTPUT, Graph
-from .graph_algorithms import CycleError, levels
+from .graph_algorithms import CycleError, find_sorted, levels
 
 __all__ = ["check_graph"]
 
@@ -48,17 +48,16 @@ def check_graph(g: Graph) -> np.ndarray:
     not_input = (kind != INPUT).astype(np.int64)
     if e == 0:
         return not_input
-    found = []  # the node positions of the sources, then of the targets
+    located = []  # the node positions of the sources, then of the targets
     for name, ends in (("source", g.conn_src), ("target", g.conn_dst)):
-        pos = np.minimum(ids.searchsorted(ends), n - 1)
-        dangling = ids[pos] != ends
-        if dangling.any():
-            i = np.flatnonzero(dangling)[0]
+        pos, found = find_sorted(ids, ends)
+        if not found.all():
+            i = np.flatnonzero(~found)[0]
             raise ValueError(
                 f"connection {g.conn_src[i]}->{g.conn_dst[i]}: {name} node {ends[i]} does not exist"
             )
-        found.append(order[pos])
-    src, dst = found
+        located.append(order[pos])
+    src, dst = located
     into_input = kind[dst] == INPUT
     if into_input.any():
         i = np.flatnonzero(into_input)[0]

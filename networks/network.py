@@ -67,6 +67,15 @@ def check_inputs(X, n_inputs: int, dtype=np.float64) -> np.ndarray:
     return X
 
 
+def check_dtype(dtype) -> np.dtype:
+    """``dtype`` as a numpy dtype if it is one networks compute in (float32 or float64);
+    ValueError otherwise."""
+    dtype = np.dtype(dtype)
+    if dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise ValueError(f"dtype must be float32 or float64, got {dtype}")
+    return dtype
+
+
 def compile(graph: Graph, *, dtype=np.float64) -> Network:  # noqa: A001 - the design's name
     """Compile a Graph into a Network (see the module docstring for the layout)."""
     return Network(graph, dtype=dtype)
@@ -78,10 +87,7 @@ class Network:
     def __init__(self, graph: Graph, *, dtype=np.float64) -> None:
         if not isinstance(graph, Graph):
             raise ValueError(f"compile needs a networks.Graph, got {type(graph).__name__}")
-        dtype = np.dtype(dtype)
-        if dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
-            raise ValueError(f"dtype must be float32 or float64, got {dtype}")
-        self.graph, self.dtype = graph, dtype
+        self.graph, self.dtype = graph, check_dtype(dtype)
         kind = graph.node_kind
         enabled = np.flatnonzero(graph.conn_enabled)
         src = graph.node_index(graph.conn_src[enabled])

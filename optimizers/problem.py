@@ -131,9 +131,7 @@ class SupervisedProblem(Problem):
         if task not in TASK_TYPES:
             raise ValueError(f"task must be one of {', '.join(TASK_TYPES)}, got {task!r}")
         self.task, self.name = task, name
-        self.dtype = np.dtype(dtype)
-        if self.dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
-            raise ValueError(f"dtype must be float32 or float64, got {self.dtype}")
+        self.dtype = networks.check_dtype(dtype)
         X = np.asarray(X)
         if X.ndim != 2 or X.shape[0] == 0:
             raise ValueError(
