@@ -3,7 +3,7 @@
 from .activations import ACTIVATIONS, Activation, activation_code, activation_names
 from .builders import minimal, mlp
 from .graph import HIDDEN, INPUT, OUTPUT, Connection, Graph, Node
-from .graph_algorithms import CycleError, creates_cycle, levels, reaches
+from .graph_algorithms import CycleError, creates_cycle, find_sorted, levels, reaches
 from .losses import LOSSES
 from .network import Network, check_dtype, check_inputs, compile
 from .population import PopulationBatch, forward_many
@@ -23,6 +23,7 @@ __all__ = [
     "OUTPUT",
     "CycleError",
     "creates_cycle",
+    "find_sorted",
     "levels",
     "reaches",
     "LOSSES",

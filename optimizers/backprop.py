@@ -116,8 +116,12 @@ class Backprop(Optimizer):
                 if self.epochs_since_best >= c.patience:
                     self.done = True
                     self.params = self.val_best_params
-                    self._best_params, self._best_graph = self.val_best_params, None
-                    self.best_value = self.val_best_objective
+                    self.offer(
+                        np.array([self.val_best_objective]),
+                        params=self.params,
+                        network=self.network,
+                        replace=True,
+                    )
         self.generation += 1
         return info
 

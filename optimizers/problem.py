@@ -15,7 +15,7 @@ import numpy as np
 
 import networks
 from networks import Graph, Network, PopulationBatch
-from networks.losses import check_targets, loss_value
+from networks.losses import check_loss, check_targets, loss_value
 
 from .meter import Meter
 
@@ -165,11 +165,7 @@ class SupervisedProblem(Problem):
                 )
             self.classes = None
             self.n_outputs = y.shape[1]
-        self.loss = loss or ("cross_entropy" if task == "classification" else "mse")
-        if self.loss not in networks.LOSSES:
-            raise ValueError(
-                f"unknown loss {self.loss!r}; choose one of {', '.join(networks.LOSSES)}"
-            )
+        self.loss = check_loss(loss or ("cross_entropy" if task == "classification" else "mse"))
         if task == "regression" and self.loss != "mse":
             raise ValueError(f"loss {self.loss!r} does not fit a regression task; use mse")
         self.X, self.y, self.labels = self._prepare(X, y, "training")
@@ -291,11 +287,13 @@ class SupervisedProblem(Problem):
             return float("nan")
         if self.task == "regression":
             return float(np.mean((out - y) ** 2))
-        if self.n_outputs == 1:
-            pred = (out[:, 0] > (0.0 if self.loss == "cross_entropy" else 0.5)).astype(np.int64)
-        else:
-            pred = np.argmax(out, axis=1)
-        return float(np.mean(pred == labels))
+        return float(np.mean(self._class_index(out) == labels))
+
+    def _class_index(self, out: np.ndarray) -> np.ndarray:
+        """The predicted class (an index into ``classes``) of each row of outputs."""
+        if self.n_outputs == 1:  # one output: a logit (cross-entropy) or a probability
+            return (out[:, 0] > (0.0 if self.loss == "cross_entropy" else 0.5)).astype(np.int64)
+        return np.argmax(out, axis=1)
 
     @property
     def metric_name(self) -> str:
@@ -330,8 +328,4 @@ class SupervisedProblem(Problem):
         out = net.forward(X)
         if self.task == "regression":
             return out
-        if self.n_outputs == 1:
-            return self.classes[
-                (out[:, 0] > (0.0 if self.loss == "cross_entropy" else 0.5)).astype(int)
-            ]
-        return self.classes[np.argmax(out, axis=1)]
+        return self.classes[self._class_index(out)]

@@ -1,9 +1,10 @@
 """Optimizers by short name.
 
-Three sources, checked in this order: the built-in table below (resolved lazily, so a
-missing optional dependency fails only when that optimizer is asked for), classes
-registered with :func:`register` (e.g. in a study script), and the entry-point group
-``neuroarena.optimizers`` of installed third-party packages (``name = "module:Class"``).
+Three sources, each name in one of them only (:func:`register` refuses a taken name): the
+built-in table below (resolved lazily, so a missing optional dependency fails only when that
+optimizer is asked for), classes registered with :func:`register` (e.g. in a study script),
+and the entry-point group ``neuroarena.optimizers`` of installed third-party packages
+(``name = "module:Class"``).
 """
 
 from __future__ import annotations

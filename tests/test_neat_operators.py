@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from strategies import graphs
 
 import networks
+import optimizers.neat.mutation
 from networks import INPUT, OUTPUT, Graph, activation_code
 from optimizers.neat import (
     Genomes,
@@ -197,6 +198,23 @@ def test_new_connection_is_safe_and_found_whenever_one_exists(x, seed):
         assert len(owners) == 0
     else:
         assert len(owners) == 1 and (int(src[0]), int(dst[0])) in candidates
+
+
+@SETTINGS
+@given(graphs(max_hidden=4), seeds)
+def test_new_connection_by_levels_is_safe(x, seed):
+    # genomes above _CLOSURE_MAX_NODES nodes pick among connections that never go down a
+    # level: fewer candidates, none of them making a cycle
+    g = Genomes.from_graphs([x])
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(optimizers.neat.mutation, "_CLOSURE_MAX_NODES", 0)
+        owners, src, dst = new_connections(g, np.ones(1, bool), np.random.default_rng(seed))
+    if len(owners):
+        (u, v) = int(src[0]), int(dst[0])
+        assert (u, v) not in pairs(x)
+        si, di, (iu, iv) = (x.node_index(e) for e in (x.conn_src, x.conn_dst, [u, v]))
+        assert not networks.creates_cycle(si, di, int(iu), int(iv))
+        Graph.from_lists(x.nodes, [*x.connections, (u, v, 1.0, True, 10**6)])  # validates
 
 
 @SETTINGS

@@ -15,25 +15,9 @@ import numpy as np
 
 from networks import Graph
 
-from .genomes import Genomes
+from .genomes import Genomes, find_pairs
 
 __all__ = ["crossover", "crossover_graphs"]
-
-
-def _lookup(want_owner, want_key, owner, key, order=None) -> tuple[np.ndarray, np.ndarray]:
-    """Which (want_owner, want_key) pairs occur among (owner, key): (positions in want,
-    positions in owner/key). (owner, key) must be sorted, or ``order`` sort them."""
-    if not len(key) or not len(want_key):
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    lo = min(int(key.min()), int(want_key.min()))
-    span = max(int(key.max()), int(want_key.max())) - lo + 1
-    k = owner * span + (key - lo)
-    q = want_owner * span + (want_key - lo)
-    pos = np.minimum(np.searchsorted(k, q, sorter=order), len(k) - 1)
-    if order is not None:
-        pos = order[pos]
-    hit = np.flatnonzero(k[pos] == q)
-    return hit, pos[hit]
 
 
 def crossover(
@@ -66,7 +50,7 @@ def crossover(
     # connection genes
     c_mate = mate[into.conn_owner]
     c_sel = np.flatnonzero(c_mate >= 0)
-    hit, oi = _lookup(c_mate[c_sel], into.conn_innov[c_sel], pop.conn_owner, pop.conn_innov)
+    hit, oi = find_pairs(c_mate[c_sel], into.conn_innov[c_sel], pop.conn_owner, pop.conn_innov)
     ci = c_sel[hit]
     from_other = rng.random(len(ci)) < 0.5
     into.conn_weight[ci[from_other]] = pop.conn_weight[oi[from_other]]
@@ -77,7 +61,7 @@ def crossover(
     n_mate = mate[into.node_owner]
     n_sel = np.flatnonzero(n_mate >= 0)
     order = np.lexsort((pop.node_id, pop.node_owner))
-    hit, pi = _lookup(n_mate[n_sel], into.node_id[n_sel], pop.node_owner, pop.node_id, order)
+    hit, pi = find_pairs(n_mate[n_sel], into.node_id[n_sel], pop.node_owner, pop.node_id, order)
     ni = n_sel[hit]
     same = into.node_kind[ni] == pop.node_kind[pi]  # (always, when ids come from one tracker)
     ni, pi = ni[same], pi[same]

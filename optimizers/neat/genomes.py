@@ -20,9 +20,16 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from networks import Graph, PopulationBatch
+from networks import Graph, PopulationBatch, find_sorted
 
-__all__ = ["Genomes", "GenomeViews", "segment_gather", "pick_in_segments"]
+__all__ = [
+    "Genomes",
+    "GenomeViews",
+    "segment_offsets",
+    "segment_gather",
+    "pick_in_segments",
+    "find_pairs",
+]
 
 NODE_FIELDS = ("node_id", "node_kind", "node_act", "node_bias")
 CONN_FIELDS = ("conn_src", "conn_dst", "conn_weight", "conn_enabled", "conn_innov")
@@ -39,7 +46,7 @@ _DTYPES = dict(
 )
 
 
-def _offsets(counts: np.ndarray) -> np.ndarray:
+def segment_offsets(counts: np.ndarray) -> np.ndarray:
     """Offsets (n + 1,) of consecutive segments of the given lengths (n,)."""
     off = np.zeros(len(counts) + 1, dtype=np.int64)
     np.cumsum(counts, out=off[1:])
@@ -50,8 +57,7 @@ def segment_gather(off: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.nda
     """Positions of the elements of segments ``idx`` (in that order) and the new offsets."""
     starts = off[idx]
     lengths = off[idx + 1] - starts
-    new_off = np.zeros(len(idx) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=new_off[1:])
+    new_off = segment_offsets(lengths)
     pos = np.repeat(starts - new_off[:-1], lengths)
     pos += np.arange(len(pos))
     return pos, new_off
@@ -65,13 +71,28 @@ def pick_in_segments(
     non-decreasing. Returns (n_segments,) int64."""
     cand = np.flatnonzero(mask & want[owner])
     counts = np.bincount(owner[cand], minlength=n_segments)
-    starts = np.zeros(n_segments, dtype=np.int64)
-    np.cumsum(counts[:-1], out=starts[1:])
+    starts = segment_offsets(counts)[:-1]
     u = rng.random(n_segments)
     out = np.full(n_segments, -1, dtype=np.int64)
     ok = want & (counts > 0)
     out[ok] = cand[starts[ok] + (u[ok] * counts[ok]).astype(np.int64)]
     return out
+
+
+def find_pairs(want_owner, want_key, owner, key, order=None) -> tuple[np.ndarray, np.ndarray]:
+    """Which (want_owner, want_key) pairs occur among (owner, key): (positions in want,
+    positions in owner/key). (owner, key) must be sorted, or ``order`` sort them."""
+    if not len(key) or not len(want_key):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    lo = min(int(key.min()), int(want_key.min()))
+    span = max(int(key.max()), int(want_key.max())) - lo + 1
+    k = owner * span + (key - lo)
+    q = want_owner * span + (want_key - lo)
+    pos, found = find_sorted(k if order is None else k[order], q)
+    if order is not None:
+        pos = order[pos]
+    hit = np.flatnonzero(found)
+    return hit, pos[hit]
 
 
 @dataclasses.dataclass(eq=False)
@@ -120,10 +141,8 @@ class Genomes:
             name: np.concatenate([getattr(g, name) for g in graphs]).astype(_DTYPES[name])
             for name in NODE_FIELDS + CONN_FIELDS
         }
-        node_off = np.zeros(len(graphs) + 1, dtype=np.int64)
-        np.cumsum([g.n_nodes for g in graphs], out=node_off[1:])
-        conn_off = np.zeros(len(graphs) + 1, dtype=np.int64)
-        np.cumsum([g.n_connections for g in graphs], out=conn_off[1:])
+        node_off = segment_offsets([g.n_nodes for g in graphs])
+        conn_off = segment_offsets([g.n_connections for g in graphs])
         g = cls(node_off=node_off, conn_off=conn_off, **arrays)
         conn_order = np.lexsort((g.conn_innov, g.conn_owner))
         for name in CONN_FIELDS:
@@ -201,13 +220,13 @@ class Genomes:
                 order = np.argsort(owners * span + (k - lo), kind="stable")
             out.update({name: merged[name][order] for name in fields})
             counts = np.bincount(owner, minlength=self.n)
-            out[off_name] = getattr(self, off_name) + _offsets(counts)
+            out[off_name] = getattr(self, off_name) + segment_offsets(counts)
         return Genomes(**out)
 
     def select(self, node_keep: np.ndarray, conn_keep: np.ndarray) -> Genomes:
         """These genomes without the nodes and connections whose keep mask is false."""
-        node_off = _offsets(np.bincount(self.node_owner[node_keep], minlength=self.n))
-        conn_off = _offsets(np.bincount(self.conn_owner[conn_keep], minlength=self.n))
+        node_off = segment_offsets(np.bincount(self.node_owner[node_keep], minlength=self.n))
+        conn_off = segment_offsets(np.bincount(self.conn_owner[conn_keep], minlength=self.n))
         return Genomes(
             node_off=node_off,
             conn_off=conn_off,

@@ -22,7 +22,7 @@ import numpy as np
 
 from networks import HIDDEN, INPUT, OUTPUT, levels
 
-from .genomes import Genomes, pick_in_segments, segment_gather
+from .genomes import Genomes, find_pairs, pick_in_segments, segment_gather
 from .innovation import InnovationTracker
 
 __all__ = [
@@ -152,12 +152,9 @@ def new_connections(g: Genomes, chosen, rng) -> tuple[np.ndarray, np.ndarray, np
     node_id, kind = g.node_id[npos], g.node_kind[npos]
     local = np.arange(len(npos)) - noff[nown]
     n = int((noff[1:] - noff[:-1]).max())
-    lo = int(node_id.min())
-    span = int(node_id.max()) - lo + 1
-    key = nown * span + (node_id - lo)
-    order = np.argsort(key)
-    s = local[order[np.searchsorted(key, cown * span + (g.conn_src[cpos] - lo), sorter=order)]]
-    d = local[order[np.searchsorted(key, cown * span + (g.conn_dst[cpos] - lo), sorter=order)]]
+    order = np.lexsort((node_id, nown))
+    s = local[find_pairs(cown, g.conn_src[cpos], nown, node_id, order)[1]]
+    d = local[find_pairs(cown, g.conn_dst[cpos], nown, node_id, order)[1]]
     adj = np.zeros((m, n, n), dtype=bool)
     adj[cown, s, d] = True
     src_ok = np.zeros((m, n), dtype=bool)

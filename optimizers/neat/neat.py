@@ -37,7 +37,7 @@ from networks import HIDDEN, INPUT, OUTPUT, Graph, activation_code, minimal
 from ..base import Optimizer
 from .config import NEATConfig
 from .crossover import crossover
-from .genomes import Genomes
+from .genomes import Genomes, segment_offsets
 from .innovation import InnovationTracker
 from .mutation import (
     delete_connections,
@@ -165,8 +165,7 @@ class NEAT(Optimizer):
         # members by species, fitness descending: each species' champion comes first
         sizes = np.bincount(labels, minlength=S)
         order = np.lexsort((np.arange(P), -f, labels))
-        start = np.zeros(S, dtype=np.int64)
-        np.cumsum(sizes[:-1], out=start[1:])
+        start = segment_offsets(sizes)[:-1]
         champ = order[start]
 
         # stagnation, protection of the best species, offspring per species

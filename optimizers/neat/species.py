@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from networks import find_sorted
+
 from .genomes import Genomes
 
 __all__ = ["distances", "speciate", "shared_fitness", "allot"]
@@ -45,13 +47,6 @@ def _above(g: Genomes, tops: np.ndarray) -> np.ndarray:
     return out
 
 
-def _unique(x: np.ndarray) -> np.ndarray:
-    s = np.sort(x)
-    keep = np.ones(len(s), dtype=bool)
-    np.not_equal(s[1:], s[:-1], out=keep[1:])
-    return s[keep]
-
-
 def distances(
     a: Genomes, b: Genomes, *, c1=1.0, c2=1.0, c3=0.4, normalize_min_genes: int = 20
 ) -> np.ndarray:
@@ -67,7 +62,7 @@ def distances(
     na, nb = a.n_conn, b.n_conn
     above_a = _above(a, _top(b))  # excess genes of a (above b's highest innovation)
     above_b = _above(b, _top(a)).T
-    uniq = _unique(b.conn_innov)
+    uniq = np.unique(b.conn_innov)
     U = len(uniq)
     match = np.zeros((a.n, b.n))
     wsum = np.zeros((a.n, b.n))
@@ -77,8 +72,8 @@ def distances(
         present[col, b.conn_owner] = 1.0
         weight = np.zeros((U, b.n))
         weight[col, b.conn_owner] = b.conn_weight
-        col = np.minimum(np.searchsorted(uniq, a.conn_innov), U - 1)
-        hit = np.flatnonzero(uniq[col] == a.conn_innov)
+        col, found = find_sorted(uniq, a.conn_innov)
+        hit = np.flatnonzero(found)
         col, w, owner = col[hit], a.conn_weight[hit], a.conn_owner[hit]
         if len(hit):
             # a's looked-up genes are grouped by genome. Weight differences are summed one
@@ -87,13 +82,11 @@ def distances(
             # between d(x, y) and d(y, x)
             rows = np.flatnonzero(np.bincount(owner, minlength=a.n))
             starts = np.searchsorted(owner, rows)
-            every = len(rows) == a.n
             step = max(1, _CHUNK // len(hit))
             for j0 in range(0, b.n, step):
                 j1 = min(b.n, j0 + step)
-                whole = j0 == 0 and j1 == b.n
-                pres = present[col] if whole else present[col, j0:j1]
-                diff = weight[col] if whole else weight[col, j0:j1]
+                pres = present[col, j0:j1]
+                diff = weight[col, j0:j1]
                 diff -= w[:, None]
                 np.abs(diff, out=diff)
                 diff *= pres
@@ -101,11 +94,8 @@ def distances(
                 flat = (owner * width)[:, None] + np.arange(width)
                 m = np.add.reduceat(pres, starts, axis=0)
                 d = np.bincount(flat.ravel(), diff.ravel(), a.n * width).reshape(a.n, width)
-                if every and whole:
-                    match, wsum = m, d
-                else:
-                    match[rows, j0:j1] = m
-                    wsum[:, j0:j1] = d
+                match[rows, j0:j1] = m
+                wsum[:, j0:j1] = d
     excess = above_a + above_b
     disjoint = (na[:, None] - match - above_a) + (nb[None, :] - match - above_b)
     mean_w = np.divide(wsum, match, out=np.zeros_like(wsum), where=match > 0)
