@@ -9,9 +9,10 @@ work on them unchanged. DEAP's operators draw from Python's global ``random``, w
 :func:`optimizers.fit` seeds from the run's seed (:func:`optimizers.seed_stdlib_random`);
 nothing here seeds it.
 
-DEAP's variation operators loop over genes in Python: about 35 ms (GA) and 90 ms (ES) per
-generation of their own for a 2,410-weight network, against ~0.5 ms for the 67-weight iris
-network; evaluation stays one batched call per generation.
+DEAP's variation operators loop over genes in Python, so their own time per generation grows
+with the number of weights: well under a millisecond for the 67-weight iris network, tens of
+milliseconds (GA) to about a hundred (ES) for a digits network of a few thousand weights
+(timed by hand, not by a benchmark); evaluation stays one batched call per generation.
 """
 
 from __future__ import annotations

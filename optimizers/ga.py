@@ -25,7 +25,6 @@ Montana & Davis 1989 (GAs for neural network weights); Fortin et al. 2012 (DEAP,
 
 from __future__ import annotations
 
-import operator
 from dataclasses import dataclass
 
 from deap import algorithms, base, tools
@@ -87,7 +86,7 @@ class GA(PopulationSearch):
             "mutate", tools.mutGaussian, mu=0.0, sigma=c.mutation_sigma, indpb=c.indpb
         )
         self.toolbox.register("select", tools.selTournament, tournsize=c.tournsize)
-        self.hof = tools.HallOfFame(c.elite, similar=operator.eq)
+        self.hof = tools.HallOfFame(c.elite)  # (its default similarity is operator.eq)
         X = self.initial_population(c.population, c.init_sigma)
         self.population = [Individual(x) for x in X.tolist()]
 

@@ -13,7 +13,7 @@ import random
 
 import numpy as np
 import pytest
-from deap import creator
+from deap import creator, tools
 from helpers import MaximizeProblem, objective, xor_problem
 from sklearn.datasets import load_iris
 
@@ -171,6 +171,15 @@ def test_minibatch_fitness_uses_a_fresh_subset_each_generation(name):
     assert all(idx is not None and len(idx) == 10 and len(set(idx)) == 10 for idx in idxs)
     assert len({tuple(idx) for idx in idxs}) > 1
     # each generation re-measures its whole population on its minibatch: P * 10 samples
+    sizes = [shape[0] for shape, _ in problem.calls]
+    c = optimizers.get(name).Config()
+    if name == "ga":
+        whole = c.population
+    elif name == "es":  # (mu + lambda): parents and offspring
+        whole = c.mu + c.lambda_
+    else:  # cmaes samples lambda new points each generation
+        whole = sizes[0]
+    assert sizes[1:] == [whole] * (len(sizes) - 1)
     samples = sum(shape[0] * 10 for shape, _ in problem.calls)
     assert result.meter["samples"] == samples
     assert result.meter["evaluations"] == pytest.approx(samples / 150)
@@ -285,6 +294,10 @@ def test_ga_elitism_never_loses_the_best():
 @pytest.mark.parametrize("crossover", ["blend", "two_point", "sbx"])
 def test_every_ga_crossover_improves(crossover):
     problem = iris(0)
+    opt = optimizers.get("ga")(crossover=crossover)
+    opt.setup(problem, np.random.default_rng(0))
+    operators = {"blend": tools.cxBlend, "two_point": tools.cxTwoPoint}
+    assert opt.toolbox.mate.func is operators.get(crossover, tools.cxSimulatedBinary)
     start = objective(problem, problem.initial)
     result = run("ga", problem, 2000, 0, crossover=crossover)
     assert objective(problem, result.best) < 0.5 * start
