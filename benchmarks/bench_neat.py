@@ -7,7 +7,7 @@
 Each side uses its own XOR configuration, population 150 and at most 300 generations:
 
 - neuroarena ``neat`` with its defaults (the paper's settings), XOR as
-  ``SupervisedProblem(task="classification", loss="mse")`` with neat_sigmoid outputs; a run is
+  ``SupervisedProblem(task_type="classification", loss="mse")`` with neat_sigmoid outputs; a run is
   solved in the first generation where some genome puts all four outputs on the correct side
   of 0.5 (the paper's criterion). The driver checks each evaluated generation itself (this
   check is not timed: it is not part of the algorithm);
@@ -134,16 +134,17 @@ min_species_size   = 2
 
 # ---------------------------------------------------------------------- neuroarena
 def xor_problem() -> SupervisedProblem:
-    start = networks.minimal(2, 1, rng=np.random.default_rng(0))  # neat_sigmoid output
-    return SupervisedProblem(
-        XOR_X, XOR_Y, task="classification", loss="mse", initial=start, name="xor"
-    )
+    return SupervisedProblem(XOR_X, XOR_Y, task_type="classification", loss="mse", name="xor")
+
+
+def xor_start():
+    return networks.minimal(2, 1, rng=np.random.default_rng(0))  # neat_sigmoid output
 
 
 def ours_xor(seed: int, max_gens: int = MAX_GENS) -> dict:
     """One run until some genome solves XOR (paper's criterion) or max_gens."""
     opt = NEAT()
-    opt.setup(xor_problem(), np.random.default_rng(seed))
+    opt.setup(xor_problem(), xor_start(), np.random.default_rng(seed))
     seconds = 0.0
     for gen in range(1, max_gens + 1):
         t0 = time.perf_counter()
@@ -176,9 +177,9 @@ def breast_cancer():
 
 def ours_bc(X, y, gens: int, seed: int) -> dict:
     start = networks.minimal(X.shape[1], 1, rng=np.random.default_rng(0))
-    problem = SupervisedProblem(X, y, task="classification", loss="mse", initial=start)
+    problem = SupervisedProblem(X, y, task_type="classification", loss="mse")
     opt = NEAT()
-    opt.setup(problem, np.random.default_rng(seed))
+    opt.setup(problem, start, np.random.default_rng(seed))
     times = []
     for _ in range(gens):
         t0 = time.perf_counter()

@@ -12,7 +12,7 @@
     ~240 connections), 1797 samples. neat-python's activation is timed on a subset of
     genomes and samples and scaled up (its cost is linear in both); create is timed in full.
 (c) MLP 64-64-10 relu, softmax cross-entropy, batches of 64 digits: Network.loss_and_grad
-    (checked), the unchecked Network._loss_and_grad the optimizers use, and a plain numpy
+    (checked), the unchecked loss_and_grad(check=False) the optimizers use, and a plain numpy
     forward/backward written out here. Time per batch.
 
 neat-python runs on genomes that mirror our Graphs exactly (same nodes, connections,
@@ -276,14 +276,11 @@ def population_case(name, graphs, X, config, repeats, neat_genomes, neat_samples
                 net.activate(x)
 
     fns = {"neat_create": neat_create, "neat_activate": neat_activate}
-    fields = ("node_id", "node_kind", "node_act", "node_bias")
-    fields += ("conn_src", "conn_dst", "conn_weight", "conn_enabled")
+    fields = networks.NODE_FIELDS + networks.CONN_FIELDS
     arrays = {f: np.concatenate([getattr(g, f) for g in graphs]) for f in fields}
     n_nodes = np.array([g.n_nodes for g in graphs])
     n_conn = np.array([g.n_connections for g in graphs])
-    no_levels = [
-        Graph.unchecked(**{f: getattr(g, f) for f in fields + ("conn_innov",)}) for g in graphs
-    ]
+    no_levels = [Graph.unchecked(**{f: getattr(g, f) for f in fields}) for g in graphs]
     for dtype in (np.float64, np.float32):
         tag = np.dtype(dtype).name
         batch = PopulationBatch(graphs, dtype=dtype)
@@ -406,7 +403,7 @@ def mlp_case(X, y, repeats, rows, results, seed):
 
         def unchecked(batches=batches, net=net, p=p):
             for Xb, yb in batches:
-                net._loss_and_grad(Xb, yb, "cross_entropy", p)
+                net.loss_and_grad(Xb, yb, "cross_entropy", p, check=False)
 
         t = interleaved({"plain": plain, "checked": checked, "unchecked": unchecked}, repeats)
         t_plain, t_checked, t_unchecked = (
@@ -424,7 +421,7 @@ def mlp_case(X, y, repeats, rows, results, seed):
             ("c mlp", f"loss_and_grad {tag}", t_checked, 64 / t_checked, t_plain / t_checked)
         )
         rows.append(
-            ("c mlp", f"_loss_and_grad {tag}", t_unchecked, 64 / t_unchecked, t_plain / t_unchecked)
+            ("c mlp", f"  check=False {tag}", t_unchecked, 64 / t_unchecked, t_plain / t_unchecked)
         )
     results["c_mlp_backprop"] = entry
 

@@ -2,10 +2,22 @@
 
 from .activations import ACTIVATIONS, Activation, activation_code, activation_names
 from .builders import minimal, mlp
-from .graph import HIDDEN, INPUT, OUTPUT, Connection, Graph, Node
+from .checks import check_batches, check_dtype, check_inputs
+from .genomes import Genomes, GenomeViews, find_pairs, segment_gather, segment_offsets
+from .graph import (
+    CONN_FIELDS,
+    FIELD_DTYPES,
+    HIDDEN,
+    INPUT,
+    NODE_FIELDS,
+    OUTPUT,
+    Connection,
+    Graph,
+    Node,
+)
 from .graph_algorithms import CycleError, creates_cycle, find_sorted, levels, reaches
 from .losses import LOSSES
-from .network import Network, check_dtype, check_inputs, compile
+from .network import Network, compile
 from .population import PopulationBatch, forward_many
 
 __all__ = [
@@ -21,6 +33,9 @@ __all__ = [
     "INPUT",
     "HIDDEN",
     "OUTPUT",
+    "FIELD_DTYPES",
+    "NODE_FIELDS",
+    "CONN_FIELDS",
     "CycleError",
     "creates_cycle",
     "find_sorted",
@@ -28,9 +43,15 @@ __all__ = [
     "reaches",
     "LOSSES",
     "Network",
+    "check_batches",
     "check_dtype",
     "check_inputs",
     "compile",
     "PopulationBatch",
     "forward_many",
+    "Genomes",
+    "GenomeViews",
+    "segment_offsets",
+    "segment_gather",
+    "find_pairs",
 ]

@@ -18,7 +18,9 @@ re-enabling a connection can never make a cycle).
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -35,6 +37,11 @@ __all__ = [
     "OUTPUT",
     "JSON_FORMAT_VERSION",
     "JSON_FORMAT_NAME",
+    "FIELD_DTYPES",
+    "NODE_FIELDS",
+    "CONN_FIELDS",
+    "NODE_RECORD",
+    "CONN_RECORD",
 ]
 
 INPUT, HIDDEN, OUTPUT = 0, 1, 2
@@ -59,42 +66,45 @@ class Connection(NamedTuple):
     innovation: int = -1  # -1: numbered by position
 
 
-_NODE_FIELDS = ("node_id", "node_kind", "node_act", "node_bias")
-_CONN_FIELDS = ("conn_src", "conn_dst", "conn_weight", "conn_enabled", "conn_innov")
-_DTYPES = {
-    "node_id": np.int64,
-    "node_kind": np.int8,
-    "node_act": np.int16,
-    "node_bias": np.float64,
-    "conn_src": np.int64,
-    "conn_dst": np.int64,
-    "conn_weight": np.float64,
-    "conn_enabled": np.bool_,
-    "conn_innov": np.int64,
-}
-# The record layouts (aligned, so every field view is an aligned array). node_level: the
-# node's topological level, inputs 0 and every other node at least 1, or -1 where unknown.
-NODE_RECORD = np.dtype(
+# The Graph's field schema, declared here once: every field's name and dtype, the node
+# fields then the connection fields, in the order of the keyword constructor. Everything
+# that holds Graph arrays (the records below, networks.genomes, networks.population) reads
+# it from here.
+FIELD_DTYPES: Mapping[str, np.dtype] = MappingProxyType(
     {
-        "names": ["node_id", "node_bias", "node_level", "node_act", "node_kind"],
-        "formats": [np.int64, np.float64, np.int32, np.int16, np.int8],
-        "offsets": [0, 8, 16, 20, 22],
-        "itemsize": 24,
+        "node_id": np.dtype(np.int64),
+        "node_kind": np.dtype(np.int8),
+        "node_act": np.dtype(np.int16),
+        "node_bias": np.dtype(np.float64),
+        "conn_src": np.dtype(np.int64),
+        "conn_dst": np.dtype(np.int64),
+        "conn_weight": np.dtype(np.float64),
+        "conn_enabled": np.dtype(np.bool_),
+        "conn_innov": np.dtype(np.int64),
     }
 )
-CONN_RECORD = np.dtype(
-    {
-        "names": ["conn_src", "conn_dst", "conn_weight", "conn_innov", "conn_enabled"],
-        "formats": [np.int64, np.int64, np.float64, np.int64, np.bool_],
-        "offsets": [0, 8, 16, 24, 32],
-        "itemsize": 40,
-    }
-)
+NODE_FIELDS = tuple(name for name in FIELD_DTYPES if name.startswith("node_"))
+CONN_FIELDS = tuple(name for name in FIELD_DTYPES if name.startswith("conn_"))
+
+
+def _record(fields: tuple[str, ...], extra: dict[str, np.dtype]) -> np.dtype:
+    """An aligned record dtype over these fields (and ``extra`` ones), widest first, so every
+    field view is an aligned array."""
+    dtypes = {**{name: FIELD_DTYPES[name] for name in fields}, **extra}
+    names = sorted(dtypes, key=lambda name: -dtypes[name].itemsize)  # (a stable sort)
+    return np.dtype({"names": names, "formats": [dtypes[n] for n in names]}, align=True)
+
+
+# The record layouts (pickles hold them, so they must not change: a test pins them).
+# node_level: the node's topological level, inputs 0 and every other node at least 1, or -1
+# where unknown.
+NODE_RECORD = _record(NODE_FIELDS, {"node_level": np.dtype(np.int32)})
+CONN_RECORD = _record(CONN_FIELDS, {})
 _TOPOLOGY = frozenset(("node_id", "node_kind", "conn_src", "conn_dst"))
 
 
 def _frozen(name: str, value: Any) -> np.ndarray:
-    dtype = np.dtype(_DTYPES[name])
+    dtype = FIELD_DTYPES[name]
     raw = np.asarray(value)
     if dtype.kind == "i" and raw.dtype != dtype and raw.dtype.kind in "iuf":
         # integer fields: refuse what a cast would silently truncate or wrap around
@@ -182,7 +192,7 @@ class Graph:
     def _pack(self, values: dict, level: np.ndarray | None = None) -> None:
         """Copy the field arrays into fresh records (checking that the lengths agree) and
         set this Graph's attributes to read-only views of them."""
-        for fields, what in ((_NODE_FIELDS, "node"), (_CONN_FIELDS, "connection")):
+        for fields, what in ((NODE_FIELDS, "node"), (CONN_FIELDS, "connection")):
             n = len(values[fields[0]])
             for name in fields[1:]:
                 if len(values[name]) != n:
@@ -192,10 +202,10 @@ class Graph:
                     )
         nodes = np.empty(len(values["node_id"]), NODE_RECORD)
         conns = np.empty(len(values["conn_src"]), CONN_RECORD)
-        for name in _NODE_FIELDS:
+        for name in NODE_FIELDS:
             nodes[name] = values[name]
         nodes["node_level"] = -1 if level is None else level
-        for name in _CONN_FIELDS:
+        for name in CONN_FIELDS:
             conns[name] = values[name]
         self._attach(nodes, conns)
 
@@ -206,9 +216,9 @@ class Graph:
         nodes, conns = _immutable(nodes), _immutable(conns)
         object.__setattr__(self, "_nodes", nodes)
         object.__setattr__(self, "_conns", conns)
-        for name in _NODE_FIELDS:
+        for name in NODE_FIELDS:
             object.__setattr__(self, name, nodes[name])
-        for name in _CONN_FIELDS:
+        for name in CONN_FIELDS:
             object.__setattr__(self, name, conns[name])
         object.__setattr__(self, "_level", nodes["node_level"])
 
@@ -273,12 +283,10 @@ class Graph:
 
     def replace(self, *, validate: bool = False, **fields) -> Graph:
         """A new Graph with some arrays replaced (the others shared, they are read-only)."""
-        unknown = set(fields) - set(_NODE_FIELDS + _CONN_FIELDS)
+        unknown = set(fields) - set(NODE_FIELDS + CONN_FIELDS)
         if unknown:
             raise ValueError(f"unknown Graph field(s) {sorted(unknown)}")
-        values = {
-            name: fields.get(name, getattr(self, name)) for name in _NODE_FIELDS + _CONN_FIELDS
-        }
+        values = {name: fields.get(name, getattr(self, name)) for name in NODE_FIELDS + CONN_FIELDS}
         if validate or not _TOPOLOGY.isdisjoint(fields):
             return Graph(**values, validate=validate)
         # the same nodes and connections: the levels (which ignore weights and the enabled
@@ -361,7 +369,7 @@ class Graph:
         if not isinstance(other, Graph):
             return NotImplemented
         return all(
-            np.array_equal(getattr(self, f), getattr(other, f)) for f in _NODE_FIELDS + _CONN_FIELDS
+            np.array_equal(getattr(self, f), getattr(other, f)) for f in NODE_FIELDS + CONN_FIELDS
         )
 
     __hash__ = None  # type: ignore[assignment]

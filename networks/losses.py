@@ -25,17 +25,25 @@ def check_loss(loss: str) -> str:
     return loss
 
 
-def check_targets(loss: str, y, n_samples: int, n_outputs: int, dtype=np.float64) -> np.ndarray:
-    """Validate targets for ``loss``: float (n, n_out) for mse, int labels (n,) for
-    cross-entropy. Raises ValueError saying what is wrong."""
+def check_targets(
+    loss: str, y, n_samples: int, n_outputs: int, dtype=np.float64, *, lead: tuple = ()
+) -> np.ndarray:
+    """Validate targets for ``loss``: float (n, n_out) for mse (or (n,) with one output),
+    int labels (n,) for cross-entropy (or (n, 1)); with ``lead`` (e.g. (P,): one target set
+    per individual), those shapes after the leading axes. Returns mse targets as
+    lead + (n, n_out) of ``dtype``, labels as lead + (n,) int64. Raises ValueError saying
+    what is wrong."""
     check_loss(loss)
     y = np.asarray(y)
+    lead = tuple(lead)
     if loss == "mse":
-        if y.ndim == 1 and n_outputs == 1:
-            y = y[:, None]
-        if y.shape != (n_samples, n_outputs):
+        if y.ndim == len(lead) + 1 and n_outputs == 1:
+            y = y[..., None]
+        want = lead + (n_samples, n_outputs)
+        if y.shape != want:
             raise ValueError(
-                f"targets have shape {y.shape}; mse needs ({n_samples}, {n_outputs}), one row per sample"
+                f"targets have shape {y.shape}; mse needs {want}, one row per sample"
+                + (", one set per input batch" if lead else "")
             )
         if not np.issubdtype(y.dtype, np.number) and y.dtype != bool:
             raise ValueError(f"targets must be numbers, got dtype {y.dtype}")
@@ -43,11 +51,13 @@ def check_targets(loss: str, y, n_samples: int, n_outputs: int, dtype=np.float64
         if not np.isfinite(y).all():
             raise ValueError("targets contain NaN or inf; clean or drop those rows first")
         return y
-    if y.ndim == 2 and y.shape[1] == 1:
-        y = y[:, 0]
-    if y.shape != (n_samples,):
+    if y.ndim == len(lead) + 2 and y.shape[-1] == 1:
+        y = y[..., 0]
+    want = lead + (n_samples,)
+    if y.shape != want:
         raise ValueError(
-            f"labels have shape {y.shape}; cross_entropy needs ({n_samples},) integer class labels"
+            f"labels have shape {y.shape}; cross_entropy needs {want} integer class labels"
+            + (", one set per input batch" if lead else "")
         )
     if y.dtype.kind == "f":
         if not np.isfinite(y).all():
@@ -68,7 +78,8 @@ def check_targets(loss: str, y, n_samples: int, n_outputs: int, dtype=np.float64
 
 
 def loss_value(loss: str, out: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Mean loss over samples: out (..., n, n_out) -> (...)."""
+    """Mean loss over samples: out (..., n, n_out) -> (...); y (n, n_out) / (n,) shared by
+    the leading axes, or with those axes too (one target set per individual)."""
     if loss == "mse":
         d = out - y
         return np.mean(d * d, axis=(-2, -1))
@@ -76,7 +87,9 @@ def loss_value(loss: str, out: np.ndarray, y: np.ndarray) -> np.ndarray:
         z = out[..., 0]
         return np.mean(np.logaddexp(0.0, z) - y * z, axis=-1)
     logp = log_softmax(out, axis=-1)
-    picked = np.take_along_axis(logp, np.broadcast_to(y[:, None], logp.shape[:-1] + (1,)), axis=-1)
+    picked = np.take_along_axis(
+        logp, np.broadcast_to(y[..., None], logp.shape[:-1] + (1,)), axis=-1
+    )
     return -np.mean(picked[..., 0], axis=-1)
 
 

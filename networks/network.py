@@ -11,6 +11,13 @@ connections entering it, target-major (sorted by target row, then source row), t
 biases of the level's nodes in row order. Rows: inputs in the graph's input order, then each
 level's hidden nodes grouped by activation, then the outputs in the graph's output order.
 For a layered MLP this is [W1 (h1, n_in) row-major, b1, W2, b2, ...].
+
+Evaluation: ``forward`` (one parameter vector, or a population (P, n_params) on shared
+inputs (n, n_in) or on inputs of each individual's own (P, n, n_in)), ``losses``;
+gradients by reverse mode: ``loss_and_grad`` and ``vjp`` (the gradient of sum(d_out *
+outputs) for any output gradient d_out), both over one backward pass. Every one of them
+takes ``check=False``, which skips validation and conversion for callers that hand over
+arrays already checked (the optimizers, once per batch).
 """
 
 from __future__ import annotations
@@ -20,12 +27,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from .activations import ACTIVATIONS
+from .checks import check_batches, check_dtype, check_inputs
 from .graph import HIDDEN, INPUT, OUTPUT, Graph
 from .graph_algorithms import levels as _levels
 from .graph_algorithms import reaches
 from .losses import check_loss, check_targets, loss_grad, loss_value
 
-__all__ = ["Network", "compile", "check_inputs"]
+__all__ = ["Network", "compile"]
 
 _POP_CHUNK_ELEMENTS = 1 << 23  # bound on a population buffer: P * rows * samples
 
@@ -48,32 +56,6 @@ class _Level:
     def shape(self) -> tuple[int, int]:
         width = len(self.gather) if self.gather is not None else self.hi - self.lo
         return self.stop - self.start, width
-
-
-def check_inputs(X, n_inputs: int, dtype=np.float64) -> np.ndarray:
-    """X as a (n_samples, n_inputs) array of ``dtype``; ValueError saying what is wrong."""
-    try:
-        X = np.asarray(X, dtype=dtype)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"inputs are not numeric: {exc}") from None
-    if X.ndim != 2:
-        raise ValueError(
-            f"inputs have shape {X.shape}; expected (n_samples, {n_inputs}) (use X.reshape(1, -1) for one sample)"
-        )
-    if X.shape[1] != n_inputs:
-        raise ValueError(f"inputs have {X.shape[1]} columns; this network takes {n_inputs}")
-    if not np.isfinite(X).all():
-        raise ValueError("inputs contain NaN or inf; clean or drop those rows first")
-    return X
-
-
-def check_dtype(dtype) -> np.dtype:
-    """``dtype`` as a numpy dtype if it is one networks compute in (float32 or float64);
-    ValueError otherwise."""
-    dtype = np.dtype(dtype)
-    if dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
-        raise ValueError(f"dtype must be float32 or float64, got {dtype}")
-    return dtype
 
 
 def compile(graph: Graph, *, dtype=np.float64) -> Network:  # noqa: A001 - the design's name
@@ -220,12 +202,13 @@ class Network:
 
     # ------------------------------------------------------------------ forward
     def _run(self, X: np.ndarray, params: np.ndarray, keep_z: bool = False):
-        """Forward pass for params (n_params,) or (P, n_params). Returns the row buffer H
-        (..., n_rows, n) and, with keep_z, the pre-activations of levels that need them."""
+        """Forward pass for params (n_params,) or (P, n_params), X (n, n_in) or, with params
+        (P, n_params), (P, n, n_in). Returns the row buffer H (..., n_rows, n) and, with
+        keep_z, the pre-activations of levels that need them."""
         lead = params.shape[:-1]
-        n = X.shape[0]
+        n = X.shape[-2]
         H = np.empty(lead + (self.n_rows, n), dtype=self.dtype)
-        H[..., : self.n_inputs, :] = X.T
+        H[..., : self.n_inputs, :] = X.swapaxes(-1, -2)
         Z = {}
         for L in self._levels:
             W = self._weights(L, params)
@@ -240,37 +223,71 @@ class Network:
         return H, Z
 
     def _forward(self, X: np.ndarray, params: np.ndarray) -> np.ndarray:
-        """Unchecked forward: X (n, n_in) of self.dtype; params (n_params,) -> (n, n_out)
-        or (P, n_params) -> (P, n, n_out)."""
+        """Unchecked forward: params (n_params,) and X (n, n_in) -> (n, n_out); params
+        (P, n_params) and X (n, n_in) or (P, n, n_in) -> (P, n, n_out), computed in chunks of
+        individuals that bound the row buffer."""
         if params.ndim == 1:
             return self._run(X, params)[0][-self.n_outputs :].T
-        P, n = params.shape[0], X.shape[0]
+        P, n = params.shape[0], X.shape[-2]
+        per_individual = X.ndim == 3
         chunk = max(1, _POP_CHUNK_ELEMENTS // max(1, self.n_rows * n))
         out = np.empty((P, n, self.n_outputs), dtype=self.dtype)
         for i in range(0, P, chunk):
-            H = self._run(X, params[i : i + chunk])[0]
+            Xi = X[i : i + chunk] if per_individual else X
+            H = self._run(Xi, params[i : i + chunk])[0]
             out[i : i + chunk] = H[:, -self.n_outputs :, :].transpose(0, 2, 1)
         return out
 
-    def forward(self, X, params=None) -> np.ndarray:
-        """Outputs for X (n, n_in): (n, n_out); with params (P, n_params), the outputs of a
-        whole population of this topology in one batched call: (P, n, n_out)."""
-        X = check_inputs(X, self.n_inputs, self.dtype)
+    def _checked(self, X, params) -> tuple[np.ndarray, np.ndarray]:
+        """X and params of a forward call, validated and converted: params None,
+        (n_params,) or (P, n_params); X (n, n_in), or (P, n, n_in) with params (P, n_params)."""
         population = params is not None and np.ndim(params) == 2
-        return self._forward(X, self._check_params(params, population=population))
+        if not population and np.ndim(X) == 3:
+            raise ValueError(
+                f"inputs have shape {np.shape(X)}; inputs (P, n_samples, {self.n_inputs}), one "
+                f"batch per individual, need params (P, {self.n_params})"
+            )
+        params = self._check_params(params, population=population)
+        X = check_inputs(X, self.n_inputs, self.dtype, stacked=population)
+        check_batches(X, len(params), "individuals")
+        return X, params
+
+    def forward(self, X, params=None, *, check: bool = True) -> np.ndarray:
+        """Outputs of the network.
+
+        - X (n, n_in), params None or (n_params,): (n, n_out);
+        - X (n, n_in), params (P, n_params): every individual on the same inputs, in one
+          batched call: (P, n, n_out);
+        - X (P, n, n_in), params (P, n_params): individual p on its own inputs X[p] (e.g. a
+          minibatch of its own): (P, n, n_out).
+
+        check=False skips every check and conversion (the optimizers' fast path): X must then
+        be an ndarray of this network's dtype and params None or an array of that dtype,
+        shaped as above.
+        """
+        if check:
+            X, params = self._checked(X, params)
+        elif params is None:
+            params = self.params
+        return self._forward(X, params)
 
     __call__ = forward
 
-    def losses(self, X, y, loss: str = "mse", params=None) -> np.ndarray:
-        """Mean loss of each individual of a population params (P, n_params) -> (P,);
-        for params None or (n_params,), a 0-d array."""
-        check_loss(loss)
-        X = check_inputs(X, self.n_inputs, self.dtype)
-        y = check_targets(loss, y, X.shape[0], self.n_outputs, self.dtype)
-        population = params is not None and np.ndim(params) == 2
-        return loss_value(
-            loss, self._forward(X, self._check_params(params, population=population)), y
-        )
+    def losses(self, X, y, loss: str = "mse", params=None, *, check: bool = True) -> np.ndarray:
+        """Mean loss of each individual of a population params (P, n_params) -> (P,); for
+        params None or (n_params,), a 0-d array. X as for :meth:`forward`; y the targets of
+        X's samples ((n, n_out) or (n,) as ``networks.losses.check_targets`` takes them),
+        with X (P, n, n_in) one set per individual: (P, n, n_out) or (P, n).
+
+        check=False: X and params as for ``forward(check=False)``, y as check_targets
+        returns it (with the leading P axis for X (P, n, n_in)), loss a known name."""
+        if check:
+            check_loss(loss)
+            X, params = self._checked(X, params)
+            y = check_targets(loss, y, X.shape[-2], self.n_outputs, self.dtype, lead=X.shape[:-2])
+        elif params is None:
+            params = self.params
+        return loss_value(loss, self._forward(X, params), y)
 
     # ------------------------------------------------------------------ gradient
     def check_differentiable(self) -> None:
@@ -288,18 +305,69 @@ class Network:
                 f"activation(s) {', '.join(names)} have no derivative; gradient training needs differentiable activations (e.g. sigmoid, tanh, relu)"
             )
 
-    def loss_and_grad(self, X, y, loss: str = "mse", params=None) -> tuple[float, np.ndarray]:
-        """Mean loss over the samples and its exact gradient (n_params,), by reverse mode."""
-        check_loss(loss)
-        self.check_differentiable()
-        X = check_inputs(X, self.n_inputs, self.dtype)
-        y = check_targets(loss, y, X.shape[0], self.n_outputs, self.dtype)
-        return self._loss_and_grad(X, y, loss, self._check_params(params, population=False))
+    def loss_and_grad(
+        self, X, y, loss: str = "mse", params=None, *, check: bool = True
+    ) -> tuple[float, np.ndarray]:
+        """Mean loss over the samples X (n, n_in) with targets y, and its exact gradient
+        (n_params,), by reverse mode, for one parameter vector params (n_params,) (None:
+        the network's own).
 
-    def _loss_and_grad(self, X, y, loss: str, params: np.ndarray) -> tuple[float, np.ndarray]:
-        """Unchecked: X, y validated, params (n_params,) of self.dtype."""
+        check=False skips the checks of X, y, loss and params (the optimizers' fast path): X
+        must then be a (n, n_in) ndarray of this network's dtype, y as
+        ``networks.losses.check_targets`` returns it, params None or (n_params,) of that
+        dtype. A network without derivatives is refused either way."""
+        if check:
+            check_loss(loss)
+            self.check_differentiable()
+            X = check_inputs(X, self.n_inputs, self.dtype)
+            y = check_targets(loss, y, X.shape[0], self.n_outputs, self.dtype)
+            params = self._check_params(params, population=False)
+        else:
+            self.check_differentiable()
+            if params is None:
+                params = self.params
         H, Z = self._run(X, params, keep_z=True)
         value, d_out = loss_grad(loss, H[-self.n_outputs :].T, y)
+        return value, self._backward(H, Z, d_out, params)
+
+    def vjp(self, X, d_out, params=None, *, check: bool = True) -> np.ndarray:
+        """Vector-Jacobian product: the gradient (n_params,) of sum(d_out * forward(X,
+        params)) with respect to params, for X (n, n_in), d_out (n, n_out) and one
+        parameter vector params (n_params,) (None: the network's own). Any loss built on
+        the outputs gets its gradient from this and its own output gradient d_out.
+
+        check=False skips the checks (X, d_out and params ndarrays of this network's dtype,
+        shaped as above). A network without derivatives is refused either way."""
+        self.check_differentiable()
+        if check:
+            X = check_inputs(X, self.n_inputs, self.dtype)
+            params = self._check_params(params, population=False)
+            d_out = self._check_output_grad(d_out, X.shape[0])
+        elif params is None:
+            params = self.params
+        H, Z = self._run(X, params, keep_z=True)
+        return self._backward(H, Z, d_out, params)
+
+    def _check_output_grad(self, d_out, n: int) -> np.ndarray:
+        try:
+            d_out = np.asarray(d_out, dtype=self.dtype)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"d_out is not numeric: {exc}") from None
+        if d_out.shape != (n, self.n_outputs):
+            raise ValueError(
+                f"d_out has shape {d_out.shape}; expected ({n}, {self.n_outputs}), one row "
+                "per sample and one column per output"
+            )
+        if not np.isfinite(d_out).all():
+            raise ValueError("d_out contains NaN or inf")
+        return d_out
+
+    def _backward(
+        self, H: np.ndarray, Z: dict, d_out: np.ndarray, params: np.ndarray
+    ) -> np.ndarray:
+        """The reverse pass: gradient (n_params,) of sum(d_out * outputs) for the forward
+        pass ``H, Z = self._run(X, params, keep_z=True)`` of one parameter vector params
+        (n_params,); d_out (n, n_out)."""
         dH = np.empty_like(H)
         dH[-self.n_outputs :] = d_out.T
         grad = np.empty(self.n_params, dtype=self.dtype)
@@ -329,7 +397,7 @@ class Network:
                     back = back_W @ dz
                     dH[assign[0]] = back[assign[1]]
                     dH[add[0]] += back[add[1]]
-        return value, grad
+        return grad
 
     def _backward_plan(self) -> tuple:
         """For each level in reverse order, where its gradient goes among the hidden source

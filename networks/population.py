@@ -5,7 +5,8 @@ rows, and all other nodes are ordered by topological level over the whole union,
 level of every graph is computed at once, as one sparse matrix product (the union's weights
 kept in compressed sparse row form). The Python loop runs once per level of the deepest
 graph, never per graph, node or sample. Hidden nodes that reach no output are computed but
-unused.
+unused. With per-graph inputs (X of shape (P, n, n_in)) every graph gets input rows of its
+own instead, and the same single pass over the levels computes every graph on its own batch.
 """
 
 from __future__ import annotations
@@ -17,15 +18,16 @@ import numpy as np
 from scipy import sparse
 
 from .activations import ACTIVATIONS
-from .graph import INPUT, OUTPUT, Graph
+from .checks import check_batches, check_dtype, check_inputs
+from .graph import CONN_FIELDS, INPUT, NODE_FIELDS, OUTPUT, Graph
 from .graph_algorithms import find_sorted
 from .graph_algorithms import levels as _levels
-from .network import check_dtype, check_inputs
 
 __all__ = ["PopulationBatch", "forward_many"]
 
-_NODE_FIELDS = ("node_id", "node_kind", "node_act", "node_bias")
-_CONN_FIELDS = ("conn_src", "conn_dst", "conn_weight", "conn_enabled")
+# the Graph fields evaluation reads (not the innovation numbers), in the schema's order
+_NODE_FIELDS = NODE_FIELDS
+_CONN_FIELDS = tuple(name for name in CONN_FIELDS if name != "conn_innov")
 _FIELDS = _NODE_FIELDS + _CONN_FIELDS
 _GET_NODE_FIELDS, _GET_CONN_FIELDS = itemgetter(*_NODE_FIELDS), itemgetter(*_CONN_FIELDS)
 
@@ -62,8 +64,9 @@ def _join(records: Sequence[np.ndarray]) -> np.ndarray:
 class PopulationBatch:
     """A list of Graphs with the same numbers of inputs and outputs, compiled together.
 
-    ``forward(X)``: X (n, n_in) -> (P, n, n_out), equal (up to rounding) to compiling and
-    running each Graph alone. ``n_enabled``: (P,) enabled connections of each graph.
+    ``forward(X)``: X (n, n_in), or (P, n, n_in) one batch per graph, -> (P, n, n_out),
+    equal (up to rounding) to compiling and running each Graph alone. ``n_enabled``: (P,)
+    enabled connections of each graph.
     """
 
     def __init__(self, graphs: Sequence[Graph], *, dtype=np.float64) -> None:
@@ -236,46 +239,100 @@ class PopulationBatch:
         self._sparse: dict[int, sparse.csr_matrix] = {}
         # grouped by graph, in each graph's output order
         self._out_rows = row_of[out_nodes].reshape(P, n_o)
+        # the row layout with shared inputs; the one with per-graph inputs is derived from it
+        # on first use (from the graph of each non-input row, kept here by reference only)
+        self._shared = _Layout(
+            n_i, self.n_rows, self._src_row, self._levels, self._out_rows, self._sparse
+        )
+        self._per_graph: _Layout | None = None
+        self._node_graph, self._other = node_graph, other
 
-    def _level_matrix(self, k: int) -> sparse.csr_matrix:
+    def _per_graph_layout(self) -> _Layout:
+        """Rows for per-graph inputs: graph p's inputs on rows p * n_i .. (p + 1) * n_i, then
+        the non-input rows as in the shared layout (shifted past all the input rows), so the
+        weights, biases and edge order stay the same and only the edges' source rows move."""
+        if self._per_graph is None:
+            n_i, P = self.n_inputs, self.n_graphs
+            shift = (P - 1) * n_i
+            row_graph = self._node_graph[self._other]  # (n_rows - n_i,) graph of each row
+            edge_graph = row_graph.repeat(np.diff(self._indptr))  # (n_edges,) in CSR order
+            src = self._src_row
+            src = np.where(src < n_i, edge_graph * n_i + src, src + shift)
+            levels = [(r0 + shift, r1 + shift, runs, f) for r0, r1, runs, f in self._levels]
+            self._per_graph = _Layout(
+                P * n_i, self.n_rows + shift, src, levels, self._out_rows + shift, {}
+            )
+        return self._per_graph
+
+    def _level_matrix(self, layout: _Layout, k: int) -> sparse.csr_matrix:
         """Level k's weights as a sparse (rows of the level, all rows) matrix (used only
         where scipy's compiled CSR product cannot be called directly)."""
-        if k not in self._sparse:
-            r0, r1 = self._levels[k][:2]
-            ptr = self._indptr[r0 - self.n_inputs : r1 - self.n_inputs + 1]
+        if k not in layout.sparse:
+            r0, r1 = layout.levels[k][:2]
+            ptr = self._indptr[r0 - layout.n_in : r1 - layout.n_in + 1]
             e0, e1 = int(ptr[0]), int(ptr[-1])
-            self._sparse[k] = sparse.csr_matrix(
-                (self._weight[e0:e1], self._src_row[e0:e1], ptr - e0),
-                shape=(r1 - r0, self.n_rows),
+            layout.sparse[k] = sparse.csr_matrix(
+                (self._weight[e0:e1], layout.src_row[e0:e1], ptr - e0),
+                shape=(r1 - r0, layout.n_rows),
             )
-        return self._sparse[k]
+        return layout.sparse[k]
 
-    def forward(self, X) -> np.ndarray:
-        """Outputs of every graph: X (n, n_in) -> (P, n, n_out)."""
-        X = check_inputs(X, self.n_inputs, self.dtype)
+    def forward(self, X, *, check: bool = True) -> np.ndarray:
+        """Outputs of every graph: (P, n, n_out).
+
+        - X (n, n_in): every graph on the same inputs;
+        - X (P, n, n_in): graph p on its own inputs X[p] (one batch per graph), in the same
+          one batched computation (every graph gets input rows of its own).
+
+        check=False skips the checks and conversion (the optimizers' fast path): X must then
+        be an ndarray of this batch's dtype, shaped as above.
+        """
+        if check:
+            X = check_inputs(X, self.n_inputs, self.dtype, stacked=True)
+            check_batches(X, self.n_graphs, "graphs")
         return self._forward(X)
 
     def _forward(self, X: np.ndarray) -> np.ndarray:
-        n = X.shape[0]
-        n_i = self.n_inputs
-        H = np.empty((self.n_rows, n), dtype=self.dtype)
-        H[:n_i] = X.T
-        H[n_i:] = self._bias[:, None]  # each level then adds its weighted inputs
+        """Unchecked forward: X (n, n_in) or (P, n, n_in) of self.dtype -> (P, n, n_out)."""
+        if X.ndim == 2:
+            layout = self._shared
+            H = np.empty((layout.n_rows, X.shape[0]), dtype=self.dtype)
+            H[: layout.n_in] = X.T
+        else:
+            layout = self._per_graph_layout()
+            P, n, n_i = X.shape
+            H = np.empty((layout.n_rows, n), dtype=self.dtype)
+            H[: layout.n_in].reshape(P, n_i, n)[...] = X.transpose(0, 2, 1)
+        H[layout.n_in :] = self._bias[:, None]  # each level then adds its weighted inputs
+        n, n_in, n_rows = H.shape[1], layout.n_in, layout.n_rows
         flat = H.reshape(-1)
-        matvecs, indptr, src, weight = _matvecs, self._indptr, self._src_row, self._weight
-        for k, (r0, r1, runs, f) in enumerate(self._levels):
+        matvecs, indptr, src, weight = _matvecs, self._indptr, layout.src_row, self._weight
+        for k, (r0, r1, runs, f) in enumerate(layout.levels):
             out = H[r0:r1]
             if matvecs is not None:  # out += W_level @ H, straight from the CSR arrays
-                ptr = indptr[r0 - n_i : r1 - n_i + 1]
-                matvecs(r1 - r0, self.n_rows, n, ptr, src, weight, flat, flat[r0 * n : r1 * n])
+                ptr = indptr[r0 - n_in : r1 - n_in + 1]
+                matvecs(r1 - r0, n_rows, n, ptr, src, weight, flat, flat[r0 * n : r1 * n])
             else:
-                out += self._level_matrix(k) @ H
+                out += self._level_matrix(layout, k) @ H
             if runs is None:
                 f(out, out)
             else:
                 for a, b, g in runs:
                     g(out[a:b], out[a:b])
-        return H[self._out_rows].transpose(0, 2, 1)
+        return H[layout.out_rows].transpose(0, 2, 1)
+
+
+class _Layout:
+    """Where a batch's rows are: the first ``n_in`` rows hold inputs, ``n_rows`` in all;
+    ``src_row`` (n_edges,) the source row of each edge in CSR order; ``levels`` the rows
+    r0:r1 of each level with its activation runs; ``out_rows`` (P, n_out); ``sparse`` the
+    fallback's per-level matrices, made on first use."""
+
+    __slots__ = ("n_in", "n_rows", "src_row", "levels", "out_rows", "sparse")
+
+    def __init__(self, n_in, n_rows, src_row, levels, out_rows, sparse_cache) -> None:
+        self.n_in, self.n_rows, self.src_row = n_in, n_rows, src_row
+        self.levels, self.out_rows, self.sparse = levels, out_rows, sparse_cache
 
 
 def _ranked(node_id: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray, int, int]:
@@ -296,5 +353,6 @@ def _stable_order(keys: np.ndarray, bound: int) -> np.ndarray:
 
 
 def forward_many(graphs: Sequence[Graph], X, *, dtype=np.float64) -> np.ndarray:
-    """Outputs of every Graph on the same X: (P, n, n_out). See PopulationBatch."""
+    """Outputs of every Graph: X (n, n_in) shared by all, or X (P, n, n_in) one batch per
+    Graph -> (P, n, n_out). See PopulationBatch."""
     return PopulationBatch(graphs, dtype=dtype).forward(X)

@@ -1,10 +1,14 @@
-"""The Optimizer interface, the metered problem, the shared loop, and the built-in optimizers."""
+"""The Optimizer interface, problems and their meter, the shared loop, and the built-in
+optimizers."""
 
-from .base import AskTell, Config, Optimizer, check, make_config
-from .loop import RunResult, fit, seed_stdlib_random
-from .meter import UNITS, Budget, Meter
-from .problem import TASK_TYPES, Problem, SupervisedProblem
-from .registry import ENTRY_POINT_GROUP, available, get, register, unregister
+from ._deap_tools import seed_stdlib_random
+from .architecture import Architecture
+from .base import AskTell, Config, Optimizer, check, check_population, make_config
+from .candidates import Candidates
+from .loop import RunResult, Status, fit
+from .meter import COUNTED, UNITS, Budget, Meter
+from .problems import TASK_TYPES, MeteredProblem, Problem, SupervisedProblem
+from .registry import ENTRY_POINT_GROUP, OptimizerSpec, available, get, register, unregister
 from .updates import SGD, Adam, Momentum, make_rule
 
 __all__ = [
@@ -12,17 +16,24 @@ __all__ = [
     "Config",
     "Optimizer",
     "check",
+    "check_population",
     "make_config",
+    "Architecture",
+    "Candidates",
     "RunResult",
+    "Status",
     "fit",
     "seed_stdlib_random",
     "UNITS",
+    "COUNTED",
     "Budget",
     "Meter",
     "TASK_TYPES",
     "Problem",
+    "MeteredProblem",
     "SupervisedProblem",
     "ENTRY_POINT_GROUP",
+    "OptimizerSpec",
     "available",
     "get",
     "register",

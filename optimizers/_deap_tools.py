@@ -5,9 +5,9 @@ classes do not exist in a joblib worker that did not run the same ``creator.crea
 so individuals made with them fail to unpickle there. Here the individual and its fitness
 are ordinary module-level classes (:class:`Individual`, :class:`Fitness`) that pickle
 anywhere, and DEAP's tools (selection, variation operators, HallOfFame, Statistics, Logbook)
-work on them unchanged. DEAP's operators draw from Python's global ``random``, which
-:func:`optimizers.fit` seeds from the run's seed (:func:`optimizers.seed_stdlib_random`);
-nothing here seeds it.
+work on them unchanged. DEAP's operators draw from Python's global ``random``, so each of
+these optimizers seeds it from the run's rng when it starts (:func:`seed_stdlib_random`):
+the one place neuroarena touches global random state.
 
 DEAP's variation operators loop over genes in Python, so their own time per generation grows
 with the number of weights: well under a millisecond for the 67-weight iris network, tens of
@@ -18,13 +18,27 @@ milliseconds (GA) to about a hundred (ES) for a digits network of a few thousand
 from __future__ import annotations
 
 import copy
+import random
 
 import numpy as np
 from deap import base, tools
 
-from .base import AskTell, check
+from .base import AskTell, check, check_population
+from .candidates import Candidates
 
-__all__ = ["Fitness", "Individual", "WeightSearch", "PopulationSearch", "check_minibatch"]
+__all__ = [
+    "Fitness",
+    "Individual",
+    "WeightSearch",
+    "PopulationSearch",
+    "check_minibatch",
+    "seed_stdlib_random",
+]
+
+
+def seed_stdlib_random(rng: np.random.Generator) -> None:
+    """Seed Python's global ``random`` from ``rng``: DEAP's operators read it."""
+    random.seed(int(rng.integers(2**63)))
 
 
 class Fitness(base.Fitness):
@@ -62,7 +76,7 @@ def _statistics() -> tools.Statistics:
 
 
 class WeightSearch(AskTell):
-    """Search over the flat parameter vector of ``problem.initial``'s topology.
+    """Search over the flat parameter vector of the initial Graph's topology.
 
     Gives subclasses ``self.network`` and ``self.x0`` (the initial parameters, float64), a
     DEAP Statistics/Logbook pair recorded each generation, and minibatch fitness: with
@@ -71,7 +85,14 @@ class WeightSearch(AskTell):
     """
 
     def _setup(self) -> None:
-        self.network = self.problem.compile(self.problem.initial)
+        k = self.config.minibatch_size
+        if k is not None and k > self.problem.n_train:
+            raise ValueError(
+                f"minibatch_size={k} is larger than the training set ({self.problem.n_train} "
+                "rows): choose a smaller one, or None for full-batch fitness"
+            )
+        seed_stdlib_random(self.rng)
+        self.network = self.problem.compile(self.initial)
         self.x0 = np.asarray(self.network.params, dtype=np.float64).copy()
         self.stats = _statistics()
         self.logbook = tools.Logbook()
@@ -97,17 +118,17 @@ class WeightSearch(AskTell):
         evaluations left out and counted), in the Logbook and in the next step's result."""
         fitness = np.asarray(fitness, dtype=np.float64)
         ok = np.isfinite(fitness)
-        values = fitness[ok] if self.problem.maximize else -fitness[ok]
+        values = self.problem.objective_of(fitness[ok])
         if len(values):
             s = self.stats.compile(values)
         else:
             s = dict.fromkeys(("min", "max", "mean", "std"), float("nan"))
         s = {k: float(v) for k, v in s.items()}
         self.logbook.record(gen=self.generation, nevals=nevals, **s, **extra)
-        best, worst = ("max", "min") if self.problem.maximize else ("min", "max")
+        order = np.argsort(fitness[ok])
         self._record = {
-            "population_best": s[best],
-            "population_worst": s[worst],
+            "population_best": float(values[order[-1]]) if len(values) else float("nan"),
+            "population_worst": float(values[order[0]]) if len(values) else float("nan"),
             "population_mean": s["mean"],
             "population_std": s["std"],
             "failed": int(len(fitness) - ok.sum()),
@@ -128,7 +149,7 @@ class PopulationSearch(WeightSearch):
 
     population: list[Individual]
 
-    def ask(self) -> np.ndarray:
+    def ask(self) -> Candidates:
         if self.noisy:  # a new minibatch: every individual must be measured on it
             for ind in self.population:
                 del ind.fitness.values
@@ -138,7 +159,8 @@ class PopulationSearch(WeightSearch):
                 seen.add(id(ind))
                 pending.append(ind)
         self._pending = pending
-        return np.array(pending, dtype=np.float64).reshape(len(pending), len(self.x0))
+        X = np.array(pending, dtype=np.float64).reshape(len(pending), len(self.x0))
+        return Candidates.of_params(self.network, X)
 
     def tell(self, fitness: np.ndarray) -> None:
         for ind, f in zip(self._pending, fitness):
@@ -147,8 +169,8 @@ class PopulationSearch(WeightSearch):
         self._pending = []
         self.record([ind.fitness.values[0] for ind in self.population], nevals, **self.extra())
         self.population = self.next_generation()
-        if all(ind.fitness.valid for ind in self.population):
-            self.force_change(self.population)
+        if not self.noisy and all(ind.fitness.valid for ind in self.population):
+            self.force_change(self.population)  # (noisy: ask re-measures everyone anyway)
 
     def extra(self) -> dict:
         """Algorithm-specific figures for this generation's record."""
@@ -162,10 +184,12 @@ class PopulationSearch(WeightSearch):
         compute (subclasses mutate; the default re-measures the last individual)."""
         del population[-1].fitness.values
 
-    def initial_population(self, size: int, sigma: float) -> np.ndarray:
+    def initial_population(self, size: int, sigma: float, field: str) -> np.ndarray:
         """``size`` parameter vectors around the initial network: the first is exactly
         ``self.x0`` (so nothing starts worse than backprop's start), the rest add
-        N(0, sigma^2) noise from ``self.rng``. Shape (size, n_params)."""
+        N(0, sigma^2) noise from ``self.rng``. Shape (size, n_params). ``field``: the
+        config field that sets ``size`` (named if it is too large to allocate)."""
+        check_population(field, size, len(self.x0))
         X = self.x0 + sigma * self.rng.standard_normal((size, len(self.x0)))
         X[0] = self.x0
         return X

@@ -1,11 +1,13 @@
 """``backprop``: gradient descent (SGD, momentum, Nesterov, Adam) on any differentiable Graph.
 
 One step is one epoch over the shuffled training rows in mini-batches. Gradients are exact
-reverse mode (networks.Network.loss_and_grad) through the problem's meter, so an epoch on n
-rows costs 3n sample evaluations. On a maximising problem (``problem.maximize``) the
-objective that ``problem.loss_and_grad`` returns is climbed instead of descended. Optional L2 weight decay, gradient clipping by global norm,
-and early stopping on validation loss with ``patience`` (the best-validation weights are
-restored when it stops).
+reverse mode (networks.Network.loss_and_grad) through the run's metered problem, so an
+epoch on n rows costs 3n sample evaluations; the last mini-batch of a run is cut to the rows
+the budget still has room for. The problem hands over the gradient of what to minimise
+(the direction is the problem's business). Optional L2 weight decay, gradient clipping by
+global norm, and early stopping with ``patience`` on the validation objective, whose pass
+is charged like any other evaluation (the best-validation weights are restored when it
+stops; ``patience`` without a validation split is refused).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .base import Config, Optimizer, check
+from .candidates import Candidates
 from .updates import RULES, clip_by_global_norm, make_rule
 
 __all__ = ["Backprop"]
@@ -61,17 +64,22 @@ class Backprop(Optimizer):
         c, problem = self.config, self.problem
         if not problem.differentiable:
             raise ValueError(
-                f"backprop needs a differentiable problem and network; {problem.name!r} is not "
-                "(a step activation, or a fitness without gradients): use an evolutionary optimizer"
+                f"backprop needs a problem with gradients; {problem.name!r} has none: "
+                "use an evolutionary optimizer (ga, es, cmaes, neat)"
             )
-        self.network = problem.compile(problem.initial)
+        if c.patience is not None and not problem.has_validation:
+            raise ValueError(
+                f"patience={c.patience} needs a validation split, and problem "
+                f"{problem.name!r} has none: give X_val/y_val or drop patience"
+            )
+        self.network = problem.compile(self.initial)
         self.network.check_differentiable()
         self.rule = make_rule(
             c.rule, lr=c.lr, momentum=c.momentum, beta1=c.beta1, beta2=c.beta2, eps=c.eps
         )
         self.params = self.network.params.copy()
         self.state = self.rule.init(self.params)
-        self.val_best = np.inf
+        self.val_best = -np.inf  # the best validation fitness so far
         self.val_best_params = None
         self.val_best_objective = float("nan")
         self.epochs_since_best = 0
@@ -81,50 +89,55 @@ class Backprop(Optimizer):
         n = problem.n_train
         batch = n if c.batch_size is None else min(c.batch_size, n)
         order = self.rng.permutation(n)
-        total = 0.0
+        total, seen = 0.0, 0
         params = self.params
-        ascend = problem.maximize
         for start in range(0, n, batch):
-            idx = order[start : start + batch]
-            loss, grad = problem.loss_and_grad(self.network, params, idx)
-            if not np.isfinite(loss) or not np.isfinite(grad).all():
-                self.done = True
-                total = float("nan")
+            idx = problem.affordable_rows(order[start : start + batch], self.network)
+            if not len(idx):  # the budget has no room for another row
                 break
-            if ascend:  # the objective is a fitness: climb it
-                grad = -grad
+            loss, grad = problem.objective_and_grad(self.network, params, idx)
+            if not np.isfinite(loss) or not np.isfinite(grad).all():
+                self.done = self.diverged = True
+                break
             if c.weight_decay:
                 grad = grad + c.weight_decay * params
             if c.clip_norm is not None:
                 grad = clip_by_global_norm(grad, c.clip_norm)
             update, self.state = self.rule.update(grad, self.state)
             params = params + update
-            total += loss * len(idx)
+            total, seen = total + loss * len(idx), seen + len(idx)
+            if problem.exhausted:
+                break
         self.params = params
-        epoch_loss = total / n
-        self.offer(np.array([epoch_loss]), params=params, network=self.network, replace=True)
-        info = {"epoch_loss": epoch_loss}
-        if c.patience is not None and problem_has_validation(problem) and not self.done:
-            val = float(self.network.losses(problem.X_val, problem.y_val, problem.loss, params))
-            info["val_loss_now"] = val
-            if val < self.val_best - c.min_delta:
-                self.val_best, self.val_best_params = val, params.copy()
-                self.val_best_objective = epoch_loss
-                self.epochs_since_best = 0
-            else:
-                self.epochs_since_best += 1
-                if self.epochs_since_best >= c.patience:
-                    self.done = True
-                    self.params = self.val_best_params
-                    self.offer(
-                        np.array([self.val_best_objective]),
-                        params=self.params,
-                        network=self.network,
-                        replace=True,
-                    )
         self.generation += 1
+        if not seen:
+            return {"epoch_loss": float("nan")}
+        epoch_loss = total / seen
+        self._keep(params, epoch_loss)
+        info = {"epoch_loss": epoch_loss}
+        if c.patience is not None and not self.done and not problem.exhausted:
+            self._early_stopping(params, epoch_loss, info)
         return info
 
+    def _keep(self, params: np.ndarray, objective: float) -> None:
+        """The current weights are the best so far (gradient descent moves them on; its
+        own figure for them is the epoch's mean mini-batch objective)."""
+        self.offer([objective], Candidates.of_params(self.network, params), replace=True)
 
-def problem_has_validation(problem) -> bool:
-    return getattr(problem, "X_val", None) is not None
+    def _early_stopping(self, params: np.ndarray, epoch_loss: float, info: dict) -> None:
+        c = self.config
+        val = self.problem.validation_objective(self.network, params)
+        if val is None:  # no budget left for the validation pass
+            return
+        info["val_objective_now"] = val
+        fitness = float(self.problem.fitness(val))  # higher is better, whatever the direction
+        if self.val_best_params is None or fitness > self.val_best + c.min_delta:
+            self.val_best, self.val_best_params = fitness, params.copy()
+            self.val_best_objective = epoch_loss
+            self.epochs_since_best = 0
+            return
+        self.epochs_since_best += 1
+        if self.epochs_since_best >= c.patience:
+            self.done = True
+            self.params = self.val_best_params
+            self._keep(self.params, self.val_best_objective)

@@ -2,28 +2,32 @@
 
 The shared loop (:func:`optimizers.fit`) drives every optimizer the same way::
 
-    opt.setup(problem, rng)   # once
-    opt.step()                # one epoch / one generation; returns metrics as a dict
-    opt.best()                # the best Graph so far
+    opt.setup(problem, initial, rng)   # once; initial: the starting Graph
+    opt.step()                         # one epoch / one generation; returns its own figures
+    opt.best()                         # the best Graph so far
 
-An optimizer spends compute only through ``problem`` (which meters it) and draws random
-numbers only from ``rng``. The base class keeps the best-so-far (NaN objectives count as
-failed evaluations and never become best); subclasses write only the algorithm.
+An optimizer spends compute only through ``problem`` (a run's
+:class:`~optimizers.problems.MeteredProblem`, which meters it and cuts requests to the
+budget) and draws random numbers only from ``rng``. The base class keeps the best-so-far
+(NaN objectives count as failed evaluations and never become best) and handles the
+objective's direction; subclasses write only the algorithm. What an optimizer reports
+about itself is its own business: the loop measures ``best()`` itself for the curve.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+import os
 from typing import Any, ClassVar
 
 import numpy as np
 
-from networks import Graph, Network
+from networks import Graph
 
-from .problem import Problem
+from .candidates import Candidates
+from .problems import MeteredProblem, Problem
 
-__all__ = ["Optimizer", "AskTell", "Config", "make_config", "check"]
+__all__ = ["Optimizer", "AskTell", "Config", "make_config", "check", "population_figures", "check_population"]
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -80,11 +84,29 @@ def make_config(cls: type[Config], params: dict, owner: str) -> Config:
     return cls(**params)
 
 
+def check_population(field: str, size: int, n_params: int, copies: int = 4) -> None:
+    """ValueError naming ``field`` when ``size`` vectors of ``n_params`` float64 (about
+    ``copies`` times over, for the work arrays) cannot fit in this machine's memory."""
+    need = float(size) * n_params * 8 * copies
+    try:
+        have = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # not every system says
+        return
+    if need > have:
+        raise ValueError(
+            f"{field}={size} needs about {need / 2**30:.1f} GiB for {n_params} parameters; "
+            f"this machine has {have / 2**30:.1f} GiB: choose a smaller {field}"
+        )
+
+
 class Optimizer:
     """Base class: configure with keyword parameters, then setup/step/best.
 
     Subclasses set ``name`` and ``Config`` and implement ``_setup`` and ``step``; they call
-    :meth:`offer` with what they evaluated so the base keeps the best-so-far.
+    :meth:`offer` with what they evaluated so the base keeps the best-so-far. In ``_setup``
+    they find ``self.problem`` (metered), ``self.initial`` (the starting Graph) and
+    ``self.rng``. Setting ``self.done`` ends the run early; ``self.diverged`` says it ended
+    because the numbers did.
     """
 
     name: ClassVar[str] = ""
@@ -92,80 +114,73 @@ class Optimizer:
 
     def __init__(self, **params) -> None:
         self.config = make_config(self.Config, params, self.name or type(self).__name__)
-        self.problem: Problem | None = None
-        self.done = False
+        self.problem: MeteredProblem | None = None
+        self.done = self.diverged = False
 
-    def setup(self, problem: Problem, rng: np.random.Generator) -> None:
-        if not isinstance(problem, Problem):
+    def setup(self, problem, initial: Graph, rng: np.random.Generator) -> None:
+        """Start a run on ``problem`` (a MeteredProblem, or a Problem, then metered with a
+        fresh meter and no budget) from the Graph ``initial``."""
+        if isinstance(problem, Problem):
+            problem = problem.metered()
+        if not isinstance(problem, MeteredProblem):
             raise ValueError(f"setup needs an optimizers.Problem, got {type(problem).__name__}")
         if not isinstance(rng, np.random.Generator):
             raise ValueError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+        self.initial = problem.check_graph(initial)
         self.problem, self.rng = problem, rng
-        self.done = False
+        self.done = self.diverged = False
         self.generation = 0
         self.best_value = float("nan")
+        self._best: tuple[Candidates, int] | None = None
         self._best_graph: Graph | None = None
-        self._best_params: np.ndarray | None = None
-        self._best_network: Network | None = None
         self._setup()
 
     def _setup(self) -> None:
-        """Algorithm-specific initialisation (self.problem and self.rng are set)."""
+        """Algorithm-specific initialisation (self.problem, self.initial, self.rng set)."""
 
     def step(self) -> dict:
         raise NotImplementedError
 
     # -- best-so-far ----------------------------------------------------------------
-    def offer(
-        self,
-        values: np.ndarray,
-        *,
-        params: np.ndarray | None = None,
-        network: Network | None = None,
-        graphs: Sequence[Graph] | None = None,
-        replace: bool = False,
-    ) -> None:
-        """Consider evaluated candidates for best-so-far: objective ``values`` (P,) with
-        either ``params`` (P, n_params) of ``network`` or ``graphs``. With ``replace``, the
-        best of this batch becomes best-so-far even if worse (for noisy objectives)."""
+    def offer(self, values, candidates: Candidates, *, replace: bool = False) -> None:
+        """Consider evaluated candidates for best-so-far: objective ``values`` (k,) of the
+        first k ``candidates``. With ``replace``, the best of this batch becomes best-so-far
+        even if worse (its values are not comparable with earlier ones: a new minibatch, or
+        weights that moved)."""
         values = np.asarray(values, dtype=np.float64).reshape(-1)
+        if not len(values):
+            return
         fit = self.problem.fitness(values)
         i = int(np.argmax(fit))
         if not np.isfinite(fit[i]) and not replace:
             return
         if replace or self.problem.is_better(values[i], self.best_value):
             self.best_value = float(values[i])
-            if graphs is not None:
-                self._best_graph, self._best_params = graphs[i], None
-            else:
-                self._best_params = np.array(
-                    params[i] if np.ndim(params) == 2 else params, copy=True
-                )
-                self._best_network, self._best_graph = network, None
+            self._best, self._best_graph = (candidates, i), None
 
     def best(self) -> Graph:
-        """The best Graph found so far (the problem's initial network before any step)."""
+        """The best Graph found so far (the initial Graph before any candidate was)."""
         if self.problem is None:
-            raise ValueError("call setup(problem, rng) before best()")
+            raise ValueError("call setup(problem, initial, rng) before best()")
+        if self._best is None:
+            return self.initial
         if self._best_graph is None:
-            if self._best_params is None:
-                return self.problem.initial
-            self._best_graph = self._best_network.to_graph(self._best_params)
+            candidates, i = self._best
+            self._best_graph = candidates.graph(i)
         return self._best_graph
 
 
 class AskTell(Optimizer):
     """Helper base for population methods: write ``ask()`` and ``tell(fitness)``.
 
-    ``ask()`` returns either parameter vectors (P, n_params) of ``self.network`` (set it in
-    ``_setup``, e.g. ``self.network = self.problem.compile(self.problem.initial)``) or a
-    list of Graphs. ``tell`` receives higher-is-better fitness (P,), failed evaluations as
-    -inf. Override :meth:`rows` to evaluate on a subset of training rows (minibatch fitness).
+    ``ask()`` returns :class:`Candidates` (e.g. ``Candidates.of_params(self.network, X)``
+    for parameter vectors X (P, n_params) of ``self.network``). ``tell`` receives
+    higher-is-better fitness (P,), failed evaluations as -inf; it is not called for a
+    generation the budget cut short (the run ends there). Override :meth:`rows` to
+    evaluate on a subset of training rows (minibatch fitness).
     """
 
-    network: Network | None = None
-
-    def ask(self) -> np.ndarray | list[Graph]:
+    def ask(self) -> Candidates:
         raise NotImplementedError
 
     def tell(self, fitness: np.ndarray) -> None:
@@ -177,20 +192,29 @@ class AskTell(Optimizer):
 
     def step(self) -> dict:
         candidates = self.ask()
+        if not isinstance(candidates, Candidates):
+            raise ValueError(
+                f"{self.name or type(self).__name__}.ask() must return optimizers.Candidates, "
+                f"got {type(candidates).__name__}"
+            )
         idx = self.rows()
-        if isinstance(candidates, np.ndarray):
-            values = self.problem.evaluate(candidates, self.network, idx)
-            self.offer(values, params=candidates, network=self.network, replace=idx is not None)
+        values = self.problem.evaluate(candidates, idx)
+        self.offer(values, candidates, replace=idx is not None)
+        fitness = self.problem.fitness(values)
+        if len(values) < len(candidates):  # the budget ran out mid-generation
+            self.done = True
         else:
-            values = self.problem.evaluate_graphs(candidates, idx)
-            self.offer(values, graphs=candidates, replace=idx is not None)
-        self.tell(self.problem.fitness(values))
+            self.tell(fitness)
         self.generation += 1
-        finite = values[np.isfinite(values)]
-        return {
-            "population_best": float(finite.min() if not self.problem.maximize else finite.max())
-            if len(finite)
-            else float("nan"),
-            "population_mean": float(finite.mean()) if len(finite) else float("nan"),
-            "failed": int(len(values) - len(finite)),
-        }
+        return population_figures(values, fitness)
+
+
+def population_figures(values: np.ndarray, fitness: np.ndarray) -> dict:
+    """Best and mean objective of one evaluated population and its failed count."""
+    finite = np.isfinite(values)
+    best = float(values[int(np.argmax(fitness))]) if finite.any() else float("nan")
+    return {
+        "population_best": best,
+        "population_mean": float(values[finite].mean()) if finite.any() else float("nan"),
+        "failed": int(len(values) - finite.sum()),
+    }

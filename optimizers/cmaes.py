@@ -4,7 +4,7 @@ The full strategy is DEAP's ``deap.cma.Strategy`` (Hansen & Ostermeier 2001): it
 are lambda = int(4 + 3 ln n), mu = lambda // 2 with superlinear recombination weights, and
 its ``update`` adapts the mean, both evolution paths, the covariance matrix (rank-one and
 rank-mu) and the global step size. Candidates are sampled here from the run's ``rng`` (DEAP's
-own ``generate`` would read numpy's global random state). The mean starts at the problem's
+own ``generate`` would read numpy's global random state). The mean starts at the run's
 initial network, the step size at ``sigma0`` (default 0.3, the scale of Glorot-initialised
 weights; on iris 4-8-3 it met the 0.99 training-accuracy bar within 4,800 evaluations on 39
 of 40 seeds, initial network and run seeded alike, against 36-37 with 0.2 or 0.4; pycma
@@ -35,8 +35,9 @@ from dataclasses import dataclass
 import numpy as np
 from deap import cma
 
-from ._deap_tools import Individual, WeightSearch, check_minibatch
+from ._deap_tools import Individual, WeightSearch, check_minibatch, check_population
 from .base import Config, check
+from .candidates import Candidates
 
 __all__ = ["CMAES", "SepStrategy", "DIAGONAL_AUTO_N"]
 
@@ -107,23 +108,14 @@ class SepStrategy:
         self.pc, self.ps = np.zeros(n), np.zeros(n)
         self.chiN = math.sqrt(n) * (1 - 1.0 / (4.0 * n) + 1.0 / (21.0 * n**2))
         self.lambda_, self.update_count, self.cond = lambda_, 0, 1.0
-        self.mu = mu if mu is not None else lambda_ // 2
-        ranks = np.arange(1, self.mu + 1)
-        w = {
-            "superlinear": math.log(self.mu + 0.5) - np.log(ranks),
-            "linear": self.mu + 0.5 - ranks,
-            "equal": np.ones(self.mu),
-        }[weights]
-        self.weights = w / w.sum()
-        self.mueff = 1.0 / np.sum(self.weights**2)
-        self.cc = 4.0 / (n + 4.0)
-        self.cs = (self.mueff + 2.0) / (n + self.mueff + 3.0)
+        # DEAP's own settings (recombination weights, mueff, cc, cs, ccov1, ccovmu, damps),
+        # then the separable variant's covariance learning rates raised by (n + 2) / 3; DEAP
+        # caps ccovmu at 1 - ccov1 first, which only binds for tiny n with a huge mu
+        params = {"weights": weights} if mu is None else {"weights": weights, "mu": mu}
+        cma.Strategy.computeParams(self, params)
         sep = (n + 2.0) / 3.0
-        self.ccov1 = min(1.0, sep * 2.0 / ((n + 1.3) ** 2 + self.mueff))
-        ccovmu = 2.0 * (self.mueff - 2.0 + 1.0 / self.mueff) / ((n + 2.0) ** 2 + self.mueff)
+        self.ccov1, ccovmu = min(1.0, sep * self.ccov1), self.ccovmu
         self.ccovmu = min(1.0 - self.ccov1, sep * ccovmu)
-        self.damps = 1.0 + 2.0 * max(0.0, math.sqrt((self.mueff - 1.0) / (n + 1.0)) - 1.0)
-        self.damps += self.cs
 
     def sample(self, z: np.ndarray) -> np.ndarray:
         return self.centroid + self.sigma * (z * self.diagD)
@@ -176,6 +168,7 @@ class CMAES(WeightSearch):
 
     def _start(self, lambda_: int) -> None:
         c = self.config
+        check_population("population", lambda_, len(self.x0), copies=3 + (not self.diagonal))
         # a configured mu keeps its share of lambda when IPOP enlarges the population
         mu = None if c.mu is None else max(1, min(lambda_, round(c.mu * lambda_ / self.lambda0)))
         if self.diagonal:
@@ -190,10 +183,10 @@ class CMAES(WeightSearch):
         n = len(self.x0)
         self.history = deque(maxlen=10 + math.ceil(30 * n / lambda_))
 
-    def ask(self) -> np.ndarray:
+    def ask(self) -> Candidates:
         s = self.strategy
         self._asked = s.sample(self.rng.standard_normal((s.lambda_, s.dim)))
-        return self._asked
+        return Candidates.of_params(self.network, self._asked)
 
     def tell(self, fitness: np.ndarray) -> None:
         s = self.strategy

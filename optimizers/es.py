@@ -8,7 +8,7 @@ step sizes multiplied by exp(tau0 N(0,1) + tau N_i(0,1)), then weights perturbed
 probability ``mutpb``), or plain reproduction (the rest). Step sizes are kept >=
 ``min_strategy``. Truncation selection (``tools.selBest``) takes the ``mu`` best of the
 offspring (``kind="comma"``, the (mu, lambda)-ES) or of parents and offspring
-(``kind="plus"``, the (mu + lambda)-ES). The first parents are the problem's initial
+(``kind="plus"``, the (mu + lambda)-ES). The first parents are the run's initial
 network plus ``mu - 1`` Gaussian perturbations of it (std ``init_sigma``), with every step
 size ``init_sigma``.
 
@@ -27,9 +27,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 from deap import algorithms, base, tools
 
-from ._deap_tools import Individual, PopulationSearch, check_minibatch
+from ._deap_tools import Individual, PopulationSearch, check_minibatch, check_population
 from .base import Config, check
 
 __all__ = ["ES"]
@@ -80,7 +81,8 @@ class ES(PopulationSearch):
         self.toolbox = base.Toolbox()
         self.toolbox.register("mate", tools.cxESBlend, alpha=c.alpha)
         self.toolbox.register("mutate", tools.mutESLogNormal, c=c.c, indpb=c.indpb)
-        X = self.initial_population(c.mu, c.init_sigma)
+        check_population("lambda_", c.lambda_, len(self.x0))
+        X = self.initial_population(c.mu, c.init_sigma, "mu")
         step = [c.init_sigma] * len(self.x0)
         self.population = [Individual(x, step) for x in X.tolist()]
 
@@ -88,22 +90,26 @@ class ES(PopulationSearch):
         c = self.config
         parents = tools.selBest(self.population, c.mu)
         offspring = algorithms.varOr(parents, self.toolbox, c.lambda_, c.cxpb, c.mutpb)
-        for ind in offspring:
-            if not ind.fitness.valid:
-                self._clamp(ind)
+        self._clamp([ind for ind in offspring if not ind.fitness.valid])
         return parents + offspring if c.kind == "plus" else offspring
 
     def force_change(self, population: list[Individual]) -> None:
         ind = self.toolbox.clone(population[-1])
         self.toolbox.mutate(ind)
-        self._clamp(ind)
+        self._clamp([ind])
         del ind.fitness.values
         population[-1] = ind
 
-    def _clamp(self, ind: Individual) -> None:
-        lo = self.config.min_strategy
-        ind.strategy = [s if s > lo else lo for s in ind.strategy]
+    def _clamp(self, individuals: list[Individual]) -> None:
+        """Step sizes of ``individuals`` kept >= min_strategy, all in one array operation."""
+        if not individuals:
+            return
+        steps = np.maximum(
+            np.array([ind.strategy for ind in individuals]), self.config.min_strategy
+        ).tolist()
+        for ind, row in zip(individuals, steps):
+            ind.strategy = row
 
     def extra(self) -> dict:
-        steps = [s for ind in self.population for s in ind.strategy]
-        return {"step_size": sum(steps) / len(steps)}
+        steps = np.array([ind.strategy for ind in self.population])
+        return {"step_size": float(steps.mean())}

@@ -6,7 +6,7 @@ crossover with probability ``cxpb``: blend ``tools.cxBlend``, two-point
 ``tools.cxTwoPoint`` or simulated binary ``tools.cxSimulatedBinary``; then Gaussian mutation
 ``tools.mutGaussian`` with probability ``mutpb``, each weight perturbed with probability
 ``indpb``), and the ``elite`` best individuals ever found (a ``tools.HallOfFame``) carried
-over unchanged. The first population is the problem's initial network plus ``population -
+over unchanged. The first population is the run's initial network plus ``population -
 1`` Gaussian perturbations of it (std ``init_sigma``).
 
 With full-batch fitness only changed individuals are evaluated (as DEAP does), all in one
@@ -87,7 +87,7 @@ class GA(PopulationSearch):
         )
         self.toolbox.register("select", tools.selTournament, tournsize=c.tournsize)
         self.hof = tools.HallOfFame(c.elite)  # (its default similarity is operator.eq)
-        X = self.initial_population(c.population, c.init_sigma)
+        X = self.initial_population(c.population, c.init_sigma, "population")
         self.population = [Individual(x) for x in X.tolist()]
 
     def next_generation(self) -> list[Individual]:

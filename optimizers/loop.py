@@ -1,9 +1,17 @@
-"""The one loop every optimizer runs in; only it owns the budget."""
+"""The one loop every optimizer runs in: it owns the budget and measures every curve.
+
+Only the loop decides when a run stops, and only the loop measures the learning curve: at
+each recorded step it scores the optimizer's ``best()`` on the problem's own ruler
+(training and validation loss and headline metric), unmetered and outside the run's
+seconds, so every optimizer's curve means the same thing. What an optimizer reports about
+itself (its epoch loss, population mean, step size, species) stays in the record under its
+own names; its own idea of its best objective is ``best_objective``.
+"""
 
 from __future__ import annotations
 
+import enum
 import math
-import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -12,49 +20,103 @@ import numpy as np
 
 from networks import Graph
 
+from .architecture import Architecture
 from .base import Optimizer
 from .meter import Budget, Meter
-from .problem import Problem
+from .problems import Problem
 
-__all__ = ["fit", "RunResult", "seed_stdlib_random"]
+__all__ = ["fit", "RunResult", "Status"]
 
-STATUSES = ("done", "diverged")
+
+class Status(str, enum.Enum):
+    """How a run ended. ``done``: its budget was spent or the optimizer finished;
+    ``diverged``: its numbers stopped being finite; ``failed``: it raised (recorded by a
+    runner); ``timeout``: it ran past its safety limit of seconds."""
+
+    DONE = "done"
+    DIVERGED = "diverged"
+    FAILED = "failed"
+    TIMEOUT = "timeout"
 
 
 @dataclass
 class RunResult:
     """What one run produced.
 
-    ``curve``: one record per step with every meter unit, ``train_loss`` (the best-so-far
-    objective), the validation loss and metric of the best network, and what the optimizer
-    reported for the step. ``status``: "done", or "diverged" when the best objective is NaN
-    at the end.
+    ``curve``: one record per recorded step with every meter unit, the loop's measurement
+    of ``best()`` (``train_loss``, ``train_<metric>``, ``val_...``), ``best_objective`` (the
+    optimizer's own figure) and what the optimizer reported for the step. ``metrics``: the
+    loop's measurement of the final ``best``. ``budget``: the budget's limits.
     """
 
     best: Graph
     metrics: dict
     curve: list[dict]
     meter: dict
-    status: str = "done"
+    status: Status = Status.DONE
     optimizer: str = ""
     config: dict = field(default_factory=dict)
+    problem: str = ""
+    budget: dict = field(default_factory=dict)
+    error: str | None = None
 
     def to_dict(self) -> dict:
+        """Plain JSON-ready data (NaN stays NaN: write it with json's allow_nan)."""
         return {
             "best": self.best.to_dict(),
             "metrics": self.metrics,
             "curve": self.curve,
             "meter": self.meter,
-            "status": self.status,
+            "status": Status(self.status).value,
             "optimizer": self.optimizer,
             "config": self.config,
+            "problem": self.problem,
+            "budget": self.budget,
+            "error": self.error,
         }
 
+    @classmethod
+    def from_dict(cls, data: dict) -> RunResult:
+        """The inverse of :meth:`to_dict`; ValueError naming what is missing or wrong."""
+        if not isinstance(data, dict):
+            raise ValueError(f"a run result must be a JSON object, got {type(data).__name__}")
+        missing = [k for k in ("best", "metrics", "curve", "meter", "status") if k not in data]
+        if missing:
+            raise ValueError(f"run result lacks {', '.join(missing)}")
+        try:
+            status = Status(data["status"])
+        except ValueError:
+            known = ", ".join(s.value for s in Status)
+            raise ValueError(f"unknown run status {data['status']!r}; known: {known}") from None
+        return cls(
+            best=Graph.from_dict(data["best"]),
+            metrics=dict(data["metrics"]),
+            curve=[dict(r) for r in data["curve"]],
+            meter=dict(data["meter"]),
+            status=status,
+            optimizer=str(data.get("optimizer", "")),
+            config=dict(data.get("config", {})),
+            problem=str(data.get("problem", "")),
+            budget=dict(data.get("budget", {})),
+            error=data.get("error"),
+        )
 
-def seed_stdlib_random(rng: np.random.Generator) -> None:
-    """Seed Python's global ``random`` from ``rng``: DEAP's operators read it. The only
-    place neuroarena touches global random state, called when a run starts."""
-    random.seed(int(rng.integers(2**63)))
+
+def _check_args(optimizer, problem, budget, rng, record_every, max_seconds) -> None:
+    if not isinstance(optimizer, Optimizer):
+        raise ValueError(f"fit needs an optimizers.Optimizer, got {type(optimizer).__name__}")
+    if not isinstance(problem, Problem):
+        raise ValueError(f"fit needs an optimizers.Problem, got {type(problem).__name__}")
+    if not isinstance(budget, Budget):
+        raise ValueError(f"budget must be an optimizers.Budget, got {type(budget).__name__}")
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    if isinstance(record_every, bool) or not isinstance(record_every, int) or record_every < 1:
+        raise ValueError(f"record_every must be an integer >= 1, got {record_every!r}")
+    if max_seconds is not None and not (
+        isinstance(max_seconds, (int, float)) and max_seconds > 0
+    ):
+        raise ValueError(f"max_seconds must be a positive number, got {max_seconds!r}")
 
 
 def fit(
@@ -62,50 +124,78 @@ def fit(
     problem: Problem,
     budget: Budget,
     rng: np.random.Generator,
+    *,
+    initial: Graph | Architecture | None = None,
+    record_every: int = 1,
+    max_seconds: float | None = None,
     on_step: Callable[[dict], None] | None = None,
 ) -> RunResult:
     """Run ``optimizer`` on ``problem`` until ``budget`` is spent or the optimizer is done.
 
-    The budget is checked before every step, so a run overspends by at most one step.
-    ``on_step(record)`` is called after each step with the curve record (for progress).
+    ``initial``: the starting Graph (handed to every optimizer as it is: pair runs by
+    passing the same one), or an :class:`Architecture` whose weights are drawn from
+    ``rng`` (default ``Architecture()``). The run gets its own meter: ``problem`` is not
+    changed and may serve other runs at the same time. No run spends more than ``budget``
+    in samples, evaluations or MACs (the last request is cut to fit); seconds and steps
+    are checked before each step. ``record_every``: the curve records every k-th step (and
+    always the last). ``max_seconds``: a safety limit, not a budget: a run past it stops
+    with status ``timeout``. ``on_step(record)`` is called with each curve record.
     """
-    if not isinstance(optimizer, Optimizer):
-        raise ValueError(f"fit needs an optimizers.Optimizer, got {type(optimizer).__name__}")
-    if not isinstance(budget, Budget):
-        raise ValueError(f"budget must be an optimizers.Budget, got {type(budget).__name__}")
-    if not isinstance(problem, Problem):
-        raise ValueError(f"fit needs an optimizers.Problem, got {type(problem).__name__}")
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
-    problem.meter = meter = Meter()
-    seed_stdlib_random(rng)
+    _check_args(optimizer, problem, budget, rng, record_every, max_seconds)
+    if initial is None:
+        initial = Architecture()
+    if isinstance(initial, Architecture):
+        initial = initial.build(problem.n_inputs, problem.n_outputs, rng=rng)
+    meter = Meter()
     t0 = time.perf_counter()
-    optimizer.setup(problem, rng)
+    optimizer.setup(problem.metered(meter, budget), initial, rng)
     meter.seconds = time.perf_counter() - t0
     curve: list[dict] = []
     measuring = 0.0  # seconds spent scoring for the curve, not charged to the run
-    while not optimizer.done and not budget.spent(meter):
-        info = optimizer.step() or {}
-        meter.steps += 1
+    status = Status.DONE
+
+    def record(info: dict) -> None:
+        nonlocal measuring
         t1 = time.perf_counter()
-        meter.seconds = t1 - t0 - measuring
-        record = {**meter.as_dict(), "train_loss": optimizer.best_value}
-        scores = problem.score_validation(optimizer.best())
+        row = {**meter.as_dict(), **problem.score(optimizer.best())}
+        row["best_objective"] = optimizer.best_value
+        for k, v in info.items():
+            row[k if k not in row else f"opt_{k}"] = v
+        curve.append(row)
         measuring += time.perf_counter() - t1
-        record.update({k: v for k, v in scores.items() if k.startswith("val_")})
-        record.update({k: v for k, v in info.items() if k not in record})
-        curve.append(record)
         if on_step is not None:
-            on_step(record)
+            on_step(row)
+
+    info: dict = {}
+    while not optimizer.done and not budget.spent(meter):
+        if max_seconds is not None and meter.seconds > max_seconds:
+            status = Status.TIMEOUT
+            break
+        before = meter.samples
+        info = optimizer.step() or {}
+        meter.seconds = time.perf_counter() - t0 - measuring
+        if meter.exhausted and meter.samples == before:
+            break  # nothing fitted what was left: no step was taken
+        meter.steps += 1
+        if meter.steps % record_every == 0:
+            record(info)
+    if meter.steps and meter.steps % record_every:
+        record(info)  # the last step is always recorded
     best = optimizer.best()
     metrics = problem.score(best)
-    status = "diverged" if math.isnan(optimizer.best_value) and meter.steps > 0 else "done"
+    if status is Status.DONE and (
+        optimizer.diverged or not all(math.isfinite(v) for v in metrics.values())
+    ):
+        status = Status.DIVERGED
     return RunResult(
         best=best,
         metrics=metrics,
         curve=curve,
         meter=meter.as_dict(),
         status=status,
-        optimizer=optimizer.name,
+        optimizer=optimizer.name or type(optimizer).__name__,
         config=optimizer.config.to_dict(),
+        problem=problem.name,
+        budget=budget.limits(),
     )
+

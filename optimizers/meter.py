@@ -19,9 +19,10 @@ from fractions import Fraction
 
 import numpy as np
 
-__all__ = ["Meter", "Budget", "UNITS"]
+__all__ = ["Meter", "Budget", "UNITS", "COUNTED"]
 
 UNITS = ("samples", "evaluations", "macs", "seconds", "steps")
+COUNTED = ("samples", "evaluations", "macs")  # the units a request is cut to fit
 
 
 @dataclass
@@ -33,6 +34,8 @@ class Meter:
     macs: float = 0.0
     seconds: float = 0.0
     steps: int = 0
+    # set when a request was cut to fit the budget: the run has spent what it may
+    exhausted: bool = field(default=False, compare=False)
     # evaluations are summed exactly (charges are fractions of the training set, e.g.
     # 3 * 64 / 1257 per batch), so a full epoch of mini-batches counts exactly 3 and a
     # Budget(evaluations=3 * k) stops after exactly k epochs
@@ -90,8 +93,39 @@ class Budget:
         }
 
     def spent(self, meter: Meter) -> bool:
-        """Whether any limit has been reached."""
-        return any(getattr(meter, unit) >= limit for unit, limit in self.limits().items())
+        """Whether any limit has been reached (or a request was cut to fit one)."""
+        return meter.exhausted or any(
+            getattr(meter, unit) >= limit for unit, limit in self.limits().items()
+        )
+
+    def affordable(
+        self, meter: Meter, *, samples: int, evaluations: Fraction, macs: np.ndarray
+    ) -> int:
+        """How many of P equal-sized requests fit what is left, in order: each costs
+        ``samples`` and ``evaluations`` (exact), and request p costs ``macs[p]`` (P,)."""
+        k = len(macs)
+        if self._room(meter, k * samples, k * float(evaluations), float(np.sum(macs))):
+            return k  # everything fits with room to spare: no exact arithmetic needed
+        if self.samples is not None and samples > 0:
+            k = min(k, int((self.samples - meter.samples) // samples))
+        if self.evaluations is not None and evaluations > 0:
+            left = Fraction(self.evaluations) - meter._evaluations
+            k = min(k, math.floor(left / Fraction(evaluations)))
+        if self.macs is not None and k > 0:
+            k = min(k, int(np.searchsorted(np.cumsum(macs[:k]), self.macs - meter.macs, "right")))
+        return max(k, 0)
+
+    def _room(self, meter: Meter, samples: float, evaluations: float, macs: float) -> bool:
+        """Whether a request of this size fits with a margin no rounding can cross."""
+        margin = 1 - 1e-9
+        return (
+            (self.samples is None or meter.samples + samples < self.samples * margin)
+            and (
+                self.evaluations is None
+                or meter.evaluations + evaluations < self.evaluations * margin
+            )
+            and (self.macs is None or meter.macs + macs < self.macs * margin)
+        )
 
     def fraction(self, meter: Meter) -> float:
         """The largest fraction of any limit spent so far (for progress bars)."""

@@ -1,8 +1,9 @@
 """``random-search``: the sanity baseline every comparison needs.
 
-Each generation draws ``population`` parameter vectors of the problem's initial topology:
-Gaussian perturbations (std ``sigma``) of the best so far (``mode="perturb"``, a (1, lambda)
-hill climber with elitism), or fresh Gaussian vectors of std ``sigma`` (``mode="sample"``).
+Each generation draws ``population`` parameter vectors of the initial network's topology:
+Gaussian perturbations (std ``sigma``) of the best vector so far (``mode="perturb"``: a
+(1 + lambda) hill climber, whose parent is replaced only by a better child), or fresh
+Gaussian vectors of std ``sigma`` (``mode="sample"``: pure random sampling).
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .base import AskTell, Config, check
+from .base import AskTell, Config, check, check_population
+from .candidates import Candidates
 
 __all__ = ["RandomSearch"]
 
@@ -35,15 +37,18 @@ class RandomSearch(AskTell):
     Config = RandomSearchConfig
 
     def _setup(self) -> None:
-        self.network = self.problem.compile(self.problem.initial)
+        self.network = self.problem.compile(self.initial)
+        check_population("population", self.config.population, self.network.n_params)
+        self.parent = np.asarray(self.network.params, dtype=np.float64)
+        self.parent_fitness = -np.inf  # the initial network is not measured: any child wins
 
-    def ask(self) -> np.ndarray:
+    def ask(self) -> Candidates:
         c = self.config
         noise = self.rng.standard_normal((c.population, self.network.n_params)) * c.sigma
-        if c.mode == "sample":
-            return noise
-        center = self._best_params if self._best_params is not None else self.network.params
-        return center + noise
+        self.children = noise if c.mode == "sample" else self.parent + noise
+        return Candidates.of_params(self.network, self.children)
 
     def tell(self, fitness: np.ndarray) -> None:
-        pass  # the base class keeps the best so far, which is all this method needs
+        i = int(np.argmax(fitness))
+        if fitness[i] > self.parent_fitness:
+            self.parent, self.parent_fitness = self.children[i], float(fitness[i])

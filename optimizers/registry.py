@@ -10,9 +10,10 @@ and the entry-point group ``neuroarena.optimizers`` of installed third-party pac
 from __future__ import annotations
 
 import importlib
+from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 
-__all__ = ["available", "get", "register", "ENTRY_POINT_GROUP"]
+__all__ = ["available", "get", "register", "unregister", "OptimizerSpec", "ENTRY_POINT_GROUP"]
 
 ENTRY_POINT_GROUP = "neuroarena.optimizers"
 
@@ -40,6 +41,7 @@ def register(name_or_cls=None):
     """Register an Optimizer subclass under its ``name`` attribute (or the given name).
 
     Use as ``@register`` or ``@register("my-opt")``. A name already taken raises ValueError.
+    The class is not changed (``register("other")(Cls)`` leaves ``Cls.name`` as it is).
     """
 
     def deco(cls, name=None):
@@ -54,7 +56,6 @@ def register(name_or_cls=None):
             raise ValueError(
                 f"an optimizer named {name!r} is already registered; choose another name"
             )
-        cls.name = name
         _REGISTERED[name] = cls
         return cls
 
@@ -89,3 +90,30 @@ def get(name: str) -> type:
                 f"optimizer {name!r} (entry point {eps[name].value}) failed to load: {exc}"
             ) from None
     raise ValueError(f"unknown optimizer {name!r}; available: {', '.join(available())}")
+
+
+@dataclass(frozen=True)
+class OptimizerSpec:
+    """An optimizer by name and parameters, buildable in any process.
+
+    A built-in or entry-point optimizer travels by name and is resolved where it is built.
+    A class registered with :func:`register` (e.g. in a study script) also travels with
+    the spec itself: joblib's loky and Dask pickle a class defined in a script by value, so
+    a worker that never ran the script can still build it. The parameters are validated
+    when the spec is made.
+    """
+
+    name: str
+    params: dict = field(default_factory=dict)
+    cls: type | None = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        cls = get(self.name)
+        cls(**self.params)  # unknown or bad parameters fail here, in the parent
+        if self.name in _REGISTERED:
+            object.__setattr__(self, "cls", cls)
+
+    def build(self):
+        """A fresh, configured optimizer."""
+        cls = self.cls if self.cls is not None else get(self.name)
+        return cls(**self.params)

@@ -1,7 +1,8 @@
 """Small problems and run helpers shared by the optimizer tests.
 
-- :func:`xor_problem`: the classic XOR (2-2-1, tanh hidden, sigmoid output, mse).
-- :func:`regression_problem`: a small sine regression (1-4-1 tanh, mse).
+- :func:`xor_problem`: the classic XOR (mse on a 0/1 target) and :data:`XOR_NET`, its
+  2-2-1 network (tanh hidden, sigmoid output); :func:`xor_initial` draws one.
+- :func:`regression_problem`: a small sine regression and :data:`SINE_NET` (1-4-1 tanh).
 - :class:`MaximizeProblem`: any Problem turned into a maximisation (objective = -loss).
 - :func:`run_summary`: one metered run reduced to plain data (for equality checks and for
   joblib workers: it is importable, so loky can run it in another process).
@@ -13,83 +14,73 @@ import json
 
 import numpy as np
 
+import networks
 import optimizers
-from optimizers import Budget, Problem, SupervisedProblem
+from optimizers import Architecture, Budget, Problem, SupervisedProblem
 
 XOR_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 XOR_Y = np.array([0, 1, 1, 0])
 XOR_X.flags.writeable = XOR_Y.flags.writeable = False
 
 
+XOR_NET = Architecture(hidden=(2,), activation="tanh", output_activation="sigmoid")
+SINE_NET = Architecture(hidden=(4,), activation="tanh")
+
+
 def xor_problem(**kw) -> SupervisedProblem:
-    params = dict(
-        task="classification",
-        loss="mse",
-        hidden=(2,),
-        activation="tanh",
-        output_activation="sigmoid",
-        init_seed=0,
-        name="xor",
-    )
+    params = dict(task_type="classification", loss="mse", name="xor")
     params.update(kw)
     return SupervisedProblem(XOR_X, XOR_Y, **params)
 
 
+def xor_initial(seed: int = 0, **kw):
+    """A 2-2-1 XOR network (``XOR_NET`` with ``kw`` changed) drawn from ``default_rng(seed)``."""
+    arch = Architecture(**{**XOR_NET.to_dict(), **kw})
+    return arch.build(2, 1, rng=np.random.default_rng(seed))
+
+
 def regression_problem(n: int = 24, **kw) -> SupervisedProblem:
     x = np.linspace(-2.0, 2.0, n)[:, None]
-    params = dict(task="regression", hidden=(4,), activation="tanh", init_seed=1, name="sine")
+    params = dict(task_type="regression", name="sine")
     params.update(kw)
     return SupervisedProblem(x, np.sin(1.5 * x[:, 0]), **params)
 
 
-class MaximizeProblem(Problem):
-    """``inner`` as a maximisation: objective = -(inner's loss), gradient negated with it.
+def sine_initial(seed: int = 1):
+    return SINE_NET.build(1, 1, rng=np.random.default_rng(seed))
 
-    It shares the inner problem's meter (so what the loop meters is what the inner problem
-    charges) and delegates everything else.
-    """
+
+class MaximizeProblem(Problem):
+    """``inner`` as a maximisation: objective = -(inner's loss), its gradient negated too.
+    Its ruler (``score``) reports the inner problem's figures unchanged."""
 
     maximize = True
 
     def __init__(self, inner: SupervisedProblem) -> None:
         self.inner = inner
-        super().__init__()
         self.name = f"max-{inner.name}"
         self.n_inputs, self.n_outputs = inner.n_inputs, inner.n_outputs
-        self.differentiable, self.initial = inner.differentiable, inner.initial
-        self.dtype, self.n_train = inner.dtype, inner.n_train
+        self.differentiable, self.dtype, self.n_train = True, inner.dtype, inner.n_train
+        self.metric, self.metric_maximize = inner.metric, inner.metric_maximize
 
-    @property
-    def meter(self):
-        return self.inner.meter
+    def _objectives(self, candidates, rows, rng):
+        return -self.inner._objectives(candidates, rows, rng)
 
-    @meter.setter
-    def meter(self, value) -> None:
-        self.inner.meter = value
-
-    def evaluate(self, params, network, idx=None):
-        return -self.inner.evaluate(params, network, idx)
-
-    def evaluate_graphs(self, graphs, idx=None):
-        return -self.inner.evaluate_graphs(graphs, idx)
-
-    def loss_and_grad(self, network, params, idx=None):
-        value, grad = self.inner.loss_and_grad(network, params, idx)
+    def _objective_and_grad(self, network, params, rows):
+        value, grad = self.inner._objective_and_grad(network, params, rows)
         return -value, -grad
 
     def score(self, graph) -> dict:
-        return {"train_objective": -self.inner.score(graph)["train_loss"]}
+        return self.inner.score(graph)
 
 
 def objective(problem: Problem, graph) -> float:
-    """The problem's objective of one Graph, unmetered (the meter is restored)."""
-    saved = problem.meter
-    problem.meter = optimizers.Meter()
-    try:
-        net = problem.compile(graph)
-        return float(problem.evaluate(net.params[None], net)[0])
-    finally:
-        problem.meter = saved
+    """The problem's objective of one Graph on all training rows, unmetered, computed by
+    the networks package directly (not through the problem's own evaluation code)."""
+    inner = problem.inner if isinstance(problem, MaximizeProblem) else problem
+    net = networks.compile(graph)
+    value = float(net.losses(inner.X, inner.y, inner.loss))
+    return -value if isinstance(problem, MaximizeProblem) else value
 
 
 def summary(result: optimizers.RunResult) -> str:
@@ -109,16 +100,23 @@ def summary(result: optimizers.RunResult) -> str:
     )
 
 
-PROBLEMS = {"xor": xor_problem, "sine": regression_problem}
+PROBLEMS = {"xor": (xor_problem, xor_initial), "sine": (regression_problem, sine_initial)}
+
+
+def run(opt, problem, budget, seed, initial=None, **kw) -> optimizers.RunResult:
+    """``fit`` with ``default_rng(seed)``, from ``initial`` (default: the problem's test
+    network for its name, drawn from its fixed seed)."""
+    if initial is None:
+        initial = PROBLEMS[problem.name.removeprefix("max-")][1]()
+    return optimizers.fit(opt, problem, budget, np.random.default_rng(seed), initial=initial, **kw)
 
 
 def run_summary(
     name: str, seed: int, budget: Budget, problem: str = "xor", maximize: bool = False, **params
 ) -> str:
     """Build the problem and optimizer here (so it works in a fresh worker process), run
-    ``fit`` with ``default_rng(seed)`` and return :func:`summary` of the result."""
-    p = PROBLEMS[problem]()
+    :func:`run` and return :func:`summary` of the result."""
+    p = PROBLEMS[problem][0]()
     if maximize:
         p = MaximizeProblem(p)
-    result = optimizers.fit(optimizers.get(name)(**params), p, budget, np.random.default_rng(seed))
-    return summary(result)
+    return summary(run(optimizers.get(name)(**params), p, budget, seed))

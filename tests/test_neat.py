@@ -2,52 +2,60 @@
 what each generation reports, validity of every genome under every mutation, the start
 options, metering, extinction, the dynamic threshold and failed evaluations.
 
-The 100-seed check against the paper's XOR table runs in the default suite (about 10 s).
+Whether a run solved XOR is judged as for every optimizer: on ``best()``, as the loop
+measures it (the curve's ``train_accuracy``: all four outputs on the correct side of 0.5).
+The 100-seed check against the paper's XOR table runs in the default suite (about half a
+minute).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from helpers import XOR_X, XOR_Y, MaximizeProblem, objective, xor_problem
 
 import networks
 import optimizers
-from optimizers import Budget, SupervisedProblem, fit
+from optimizers import Architecture, Budget, SupervisedProblem, fit
 from optimizers.neat import NEAT
 
-XOR_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
-XOR_Y = np.array([0, 1, 1, 0])
-
-
-def xor_problem(**kw) -> SupervisedProblem:
-    """XOR as in the paper: sigmoid (slope 4.9) output, squared error."""
-    start = networks.minimal(2, 1, rng=np.random.default_rng(0))
-    return SupervisedProblem(
-        XOR_X, XOR_Y, task="classification", loss="mse", initial=start, name="xor", **kw
-    )
+# The paper's start: a minimal 2-1 network, sigmoid (slope 4.9) output; NEAT draws the
+# start weights itself and takes only the output activation from the initial network
+START = networks.minimal(2, 1, rng=np.random.default_rng(0))
 
 
 def solve_xor(seed: int, max_gens: int = 200, **config) -> dict | None:
-    """Run until some genome puts all four outputs on the correct side of 0.5. Returns
-    generations (1-based), networks evaluated as NEAT's C++ counts them (pop x (gen - 1) +
-    the winner's 1-based index) and the winner, or None if unsolved."""
-    problem = xor_problem()
+    """Run NEAT through ``fit`` until ``best()`` classifies all four XOR cases right (the
+    loop's ``train_accuracy`` is 1). Returns generations, networks evaluated as NEAT's C++
+    counts them (pop x (gen - 1) + the winner's 1-based index in its generation), the
+    winner (``result.best``) and the result, or None if unsolved."""
     opt = NEAT(**config)
-    opt.setup(problem, np.random.default_rng(seed))
-    P = opt.config.population
-    for gen in range(1, max_gens + 1):
-        opt.step()
-        out = networks.forward_many(opt.population, XOR_X)[:, :, 0]
-        ok = ((out > 0.5) == XOR_Y).all(axis=1)
-        if ok.any():
-            i = int(np.argmax(ok))
-            assert problem.meter.evaluations == P * gen
-            return dict(gens=gen, evals=P * (gen - 1) + i + 1, winner=opt.population[i])
-    return None
+
+    def stop_when_solved(record: dict) -> None:
+        if record["train_accuracy"] == 1.0:
+            opt.done = True
+
+    result = fit(
+        opt,
+        xor_problem(),
+        Budget(steps=max_gens),
+        np.random.default_rng(seed),
+        initial=START,
+        on_step=stop_when_solved,
+    )
+    if result.curve[-1]["train_accuracy"] != 1.0:
+        return None
+    gens, P = result.meter["steps"], opt.config.population
+    assert result.meter["evaluations"] == P * gens
+    # best() first solved in this generation, so it is this generation's best genome
+    i = int(np.argmax(opt.fitness))
+    assert opt.values[i] == opt.best_value
+    assert result.best == opt.population[i]
+    return dict(gens=gens, evals=P * (gens - 1) + i + 1, winner=result.best, result=result)
 
 
-def run(opt: NEAT, problem, steps: int, seed: int = 0) -> list[dict]:
-    opt.setup(problem, np.random.default_rng(seed))
+def run(opt: NEAT, problem, steps: int, seed: int = 0, initial=START) -> list[dict]:
+    opt.setup(problem, initial, np.random.default_rng(seed))
     return [opt.step() for _ in range(steps)]
 
 
@@ -64,29 +72,45 @@ def test_solves_xor_with_the_papers_settings(seed):
     winner = found["winner"].validate()
     assert winner.n_hidden >= 1  # XOR needs a hidden node
     assert np.all(xor_problem().predict(winner, XOR_X) == XOR_Y)
+    assert found["result"].metrics["train_accuracy"] == 1.0
     assert found["evals"] <= 150 * 100
 
 
 def test_each_generation_reports_species_and_complexity():
     problem = xor_problem()
     opt = NEAT()
-    records = run(opt, problem, 12)
-    for r in records:
+    opt.setup(problem, START, np.random.default_rng(0))
+    for _ in range(12):
+        r = opt.step()
+        graphs = opt.population
+        assert len(graphs) == 150
         assert sum(r["species_sizes"]) == 150 and r["species"] == len(r["species_sizes"])
-        assert r["population_best"] <= r["population_mean"]  # mse: lower is better
-        assert 0 <= r["mean_hidden"] and 0 < r["mean_connections"]
-    last = records[-1]
-    graphs = opt.population
-    assert len(graphs) == 150
-    assert last["mean_hidden"] == pytest.approx(np.mean([g.n_hidden for g in graphs]))
-    assert last["mean_connections"] == pytest.approx(np.mean([g.n_enabled for g in graphs]))
-    best = graphs[int(np.argmin(opt.values))]
-    assert (last["best_hidden"], last["best_connections"]) == (best.n_hidden, best.n_enabled)
-    assert last["population_best"] == opt.values.min()
-    # the records flow into the run's curve
-    result = fit(NEAT(), xor_problem(), Budget(steps=3), np.random.default_rng(0))
+        # the record describes the population just evaluated, measured here independently
+        values = np.array([objective(problem, g) for g in graphs])
+        np.testing.assert_allclose(opt.values, values, rtol=1e-12)
+        best = graphs[int(np.argmin(values))]
+        assert r["population_best"] == pytest.approx(values.min(), rel=1e-12)
+        assert r["population_mean"] == pytest.approx(values.mean(), rel=1e-12)
+        assert r["best_fitness"] == -r["population_best"]  # mse: fitness is -objective
+        assert (r["best_hidden"], r["best_connections"]) == (best.n_hidden, best.n_enabled)
+        assert r["mean_hidden"] == pytest.approx(np.mean([g.n_hidden for g in graphs]))
+        assert r["mean_connections"] == pytest.approx(np.mean([g.n_enabled for g in graphs]))
+    assert max(g.n_hidden for g in opt.population) > 0  # 12 generations grew some nodes
+    # the records flow into the run's curve, next to the loop's measurement of best()
+    problem = xor_problem()
+    result = fit(NEAT(), problem, Budget(steps=3), np.random.default_rng(0), initial=START)
+    assert len(result.curve) == 3
     assert {"species", "species_sizes", "best_hidden", "mean_connections"} <= set(result.curve[-1])
     assert result.meter["evaluations"] == 3 * 150
+    for k, record in enumerate(result.curve):
+        # best-so-far (full-batch fitness): the best population_best up to this generation
+        assert record["best_objective"] == min(r["population_best"] for r in result.curve[: k + 1])
+    assert result.curve[-1]["train_loss"] == pytest.approx(
+        objective(problem, result.best), rel=1e-12
+    )
+    assert result.curve[-1]["train_loss"] == pytest.approx(
+        result.curve[-1]["best_objective"], rel=1e-12
+    )
 
 
 def test_every_genome_stays_valid_under_every_mutation():
@@ -104,9 +128,10 @@ def test_every_genome_stays_valid_under_every_mutation():
     )
     rng = np.random.default_rng(0)
     X = rng.normal(size=(30, 4))
-    problem = SupervisedProblem(X, rng.integers(0, 3, 30), task="classification", hidden=(3,))
+    problem = SupervisedProblem(X, rng.integers(0, 3, 30), task_type="classification")
+    initial = Architecture(hidden=(3,)).build(4, 3, rng=np.random.default_rng(0))
     opt = NEAT(**config)
-    opt.setup(problem, np.random.default_rng(1))
+    opt.setup(problem, initial, np.random.default_rng(1))
     ids = {}
     for _ in range(25):
         opt.step()
@@ -121,24 +146,50 @@ def test_every_genome_stays_valid_under_every_mutation():
     assert max(g.n_hidden for g in opt.population) > 0
 
 
-def test_start_from_the_problems_initial_network():
-    problem = SupervisedProblem(
-        XOR_X, XOR_Y, task="classification", loss="mse", hidden=(3,), output_activation="sigmoid"
-    )
+# A 2-3-1 network for start="initial" (the old problem's default network, init seed 0)
+INITIAL_231 = Architecture(hidden=(3,), output_activation="sigmoid")
+
+
+def test_start_from_the_runs_initial_network():
+    problem = xor_problem()
+    initial = INITIAL_231.build(2, 1, rng=np.random.default_rng(0))
     opt = NEAT(start="initial", population=30)
-    opt.setup(problem, np.random.default_rng(0))
+    opt.setup(problem, initial, np.random.default_rng(0))
     opt.step()
     first = opt.population[0]
-    assert sorted(first.connections) == sorted(problem.initial.connections)
-    assert all(g.n_hidden == 3 and g.n_connections == 9 for g in opt.population)
-    assert problem.score(opt.best())["train_loss"] <= problem.score(problem.initial)["train_loss"]
+    assert first == initial  # genome 0 is the initial network itself
+    assert opt.values[0] == pytest.approx(objective(problem, initial), rel=1e-12)
+    for g in opt.population[1:]:  # the others: perturbed copies of it, same topology
+        assert g.n_hidden == 3 and g.n_connections == 9
+        assert np.array_equal(g.conn_src, initial.conn_src)
+        assert np.array_equal(g.conn_dst, initial.conn_dst)
+        assert not np.array_equal(g.conn_weight, initial.conn_weight)
 
 
-def test_minimal_start_keeps_the_problems_output_activation_unless_told():
-    problem = SupervisedProblem(XOR_X, XOR_Y, task="classification", output_activation="tanh")
+def test_search_from_the_initial_network_improves_clearly():
+    """Evolving from a 2-3-1 start (start="initial") at least halves its XOR loss within 50
+    generations of 30 genomes, on every seed (measured on seeds 0-19: at most 0.38 of the
+    start's loss, median 0.04)."""
+    problem = xor_problem()
+    for seed in range(5):
+        initial = INITIAL_231.build(2, 1, rng=np.random.default_rng(seed))
+        start = objective(problem, initial)
+        result = fit(
+            NEAT(start="initial", population=30),
+            problem,
+            Budget(steps=50),
+            np.random.default_rng(seed),
+            initial=initial,
+        )
+        assert result.metrics["train_loss"] < 0.5 * start, (seed, start, result.metrics)
+
+
+def test_minimal_start_keeps_the_initial_output_activation_unless_told():
+    problem = xor_problem()
+    initial = Architecture(output_activation="tanh").build(2, 1, rng=np.random.default_rng(0))
     for config, act in (({}, "tanh"), ({"output_activation": "identity"}, "identity")):
         opt = NEAT(population=10, **config)
-        run(opt, problem, 1)
+        run(opt, problem, 1, initial=initial)
         g = opt.population[0]
         assert g.nodes[-1].activation == act and g.n_hidden == 0
         assert g.n_connections == 2
@@ -167,24 +218,26 @@ class PartlyFailing(SupervisedProblem):
 
     every = 3
 
-    def evaluate_graphs(self, graphs, idx=None):
-        values = super().evaluate_graphs(graphs, idx)
+    def _objectives(self, candidates, rows, rng):
+        values = np.array(super()._objectives(candidates, rows, rng), dtype=np.float64)
         values[:: self.every] = np.nan
         return values
 
 
 @pytest.mark.parametrize("every", [3, 1])
 def test_failed_evaluations_do_not_break_the_run(every):
-    problem = PartlyFailing(XOR_X, XOR_Y, task="classification", loss="mse")
+    problem = PartlyFailing(XOR_X, XOR_Y, task_type="classification", loss="mse")
     problem.every = every
     opt = NEAT(population=30)
     records = run(opt, problem, 5)
-    assert records[-1]["failed"] == len(range(0, 30, every))
+    assert all(r["failed"] == len(range(0, 30, every)) for r in records)
     assert len(opt.population) == 30
     if every == 1:
         assert np.isnan(opt.best_value)
+        assert opt.best() is START  # nothing evaluated: best() is still the initial network
     else:
         assert np.isfinite(opt.best_value)
+        assert opt.best_value == pytest.approx(objective(problem, opt.best()), rel=1e-12)
 
 
 def test_same_seed_same_run_and_maximisation_sign():
@@ -192,10 +245,24 @@ def test_same_seed_same_run_and_maximisation_sign():
     ra, rb = run(a, xor_problem(), 8, seed=3), run(b, xor_problem(), 8, seed=3)
     assert ra == rb
     assert [g.to_json() for g in a.population] == [g.to_json() for g in b.population]
+    # maximising -mse is the same search as minimising mse; the figures flip sign
+    m = NEAT(population=40)
+    rm = run(m, MaximizeProblem(xor_problem()), 8, seed=3)
+    assert [g.to_json() for g in m.population] == [g.to_json() for g in a.population]
+    assert [r["population_best"] for r in rm] == [-r["population_best"] for r in ra]
+    assert [r["best_fitness"] for r in rm] == [r["best_fitness"] for r in ra]
+    assert m.best_value == -a.best_value
 
 
 def test_papers_xor_table_over_100_seeds():
-    """Stanley & Miikkulainen 2002: 100/100 runs solved, mean 4,755 networks evaluated."""
+    """Stanley & Miikkulainen 2002: 100/100 runs solved, mean 4,755 networks evaluated.
+
+    Judged on best() (the loop's view), seeds 0-99 here solve 100/100 with 3,465 networks
+    evaluated on average (NEAT's C++ count; sd 2,032, worst 15,738; mean 23.6 generations,
+    median 21). Counting a run solved when any genome of the population solved, as this
+    test used to, gave 100/100 and 3,428 (23.4 generations): best() is the population's
+    best by fitness (lowest mse), which in 4 runs of 100 classified XOR a few generations
+    after some other genome did."""
     found = [solve_xor(seed, max_gens=300) for seed in range(100)]
     solved = [f for f in found if f is not None]
     assert len(solved) == 100

@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from strategies import graphs
 
 import networks
 import optimizers.neat.mutation
-from networks import INPUT, OUTPUT, Graph, activation_code
+from networks import INPUT, OUTPUT, Genomes, Graph, activation_code
 from optimizers.neat import (
-    Genomes,
     InnovationTracker,
     NEATConfig,
     allot,
@@ -204,17 +203,40 @@ def test_new_connection_is_safe_and_found_whenever_one_exists(x, seed):
 @given(graphs(max_hidden=4), seeds)
 def test_new_connection_by_levels_is_safe(x, seed):
     # genomes above _CLOSURE_MAX_NODES nodes pick among connections that never go down a
-    # level: fewer candidates, none of them making a cycle
+    # level (longest-path levels over every connection): fewer candidates, none of them
+    # making a cycle, and one is found whenever such a pair exists
     g = Genomes.from_graphs([x])
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(optimizers.neat.mutation, "_CLOSURE_MAX_NODES", 0)
         owners, src, dst = new_connections(g, np.ones(1, bool), np.random.default_rng(seed))
-    if len(owners):
-        (u, v) = int(src[0]), int(dst[0])
-        assert (u, v) not in pairs(x)
-        si, di, (iu, iv) = (x.node_index(e) for e in (x.conn_src, x.conn_dst, [u, v]))
-        assert not networks.creates_cycle(si, di, int(iu), int(iv))
-        Graph.from_lists(x.nodes, [*x.connections, (u, v, 1.0, True, 10**6)])  # validates
+    kind = dict(zip(x.node_id.tolist(), x.node_kind.tolist()))
+    into: dict[int, list[int]] = {}
+    for s, d in pairs(x):
+        into.setdefault(d, []).append(s)
+
+    def level(v: int) -> int:  # longest path into v, the naive way
+        return max((level(s) + 1 for s in into.get(v, [])), default=0)
+
+    existing = pairs(x)
+    candidates = [
+        (u, v)
+        for u in x.node_id.tolist()
+        for v in x.node_id.tolist()
+        if u != v
+        and kind[u] != OUTPUT
+        and kind[v] != INPUT
+        and (u, v) not in existing
+        and level(u) <= level(v)
+    ]
+    if not candidates:
+        assert len(owners) == 0
+        return
+    assert owners.tolist() == [0]
+    (u, v) = int(src[0]), int(dst[0])
+    assert (u, v) in candidates
+    si, di, (iu, iv) = (x.node_index(e) for e in (x.conn_src, x.conn_dst, [u, v]))
+    assert not networks.creates_cycle(si, di, int(iu), int(iv))
+    Graph.from_lists(x.nodes, [*x.connections, (u, v, 1.0, True, 10**6)])  # validates
 
 
 @SETTINGS
@@ -284,7 +306,10 @@ def test_identical_mutations_in_one_generation_get_identical_numbers(family, see
     tracker.new_generation()
     grown = add_nodes(copies, np.ones(copies.n, bool), rng, tracker, 2)
     new = {}  # split innovation -> (node id, innovations)
+    repeated = 0  # splits of a connection already split by another genome
     for before, after in zip(copies.graphs(), grown.graphs()):
+        # every genome with an enabled connection gets a node, the others stay as they were
+        assert after.n_nodes == before.n_nodes + (before.n_enabled > 0)
         if after.n_nodes == before.n_nodes:
             continue
         on_after = dict(zip(after.conn_innov.tolist(), after.conn_enabled.tolist()))
@@ -295,7 +320,11 @@ def test_identical_mutations_in_one_generation_get_identical_numbers(family, see
         ]
         (node,) = np.setdiff1d(after.node_id, before.node_id).tolist()
         innov = tuple(np.setdiff1d(after.conn_innov, before.conn_innov).tolist())
+        repeated += split in new
         assert new.setdefault(split, (node, innov)) == (node, innov)
+    # the case the test is about: the same split in two genomes (nearly every example has
+    # one, as every genome is there three times)
+    assume(repeated > 0)
     ids = [v[0] for v in new.values()]
     assert len(set(ids)) == len(ids)  # different splits, different nodes
     linked = add_connections(copies, np.ones(copies.n, bool), rng, tracker, init_std=1.0, limit=8.0)
@@ -311,6 +340,35 @@ def test_identical_mutations_in_one_generation_get_identical_numbers(family, see
     node, *_ = tracker.split(int(copies.conn_innov[0]))
     tracker.new_generation()
     assert tracker.split(int(copies.conn_innov[0]))[0] != node
+
+
+def test_identical_mutations_of_copies_get_identical_numbers():
+    # ten copies of a genome with two enabled connections: some of them must split the
+    # same connection; and with one free pair, all of them add the same connection
+    x = networks.minimal(2, 1, rng=np.random.default_rng(0))
+    copies = Genomes.from_graphs([x]).take(np.zeros(10, np.int64))
+    tracker = tracker_for(copies)
+    tracker.new_generation()
+    grown = add_nodes(copies, np.ones(10, bool), np.random.default_rng(3), tracker, 2)
+    by_split: dict[int, set] = {}
+    for kid in grown.graphs():
+        (split,) = kid.conn_innov[~kid.conn_enabled].tolist()
+        by_split.setdefault(split, set()).add((*kid.hidden_ids.tolist(), *kid.conn_innov[-2:]))
+    assert sorted(by_split) == [0, 1]  # (both splits occur with this seed)
+    assert all(len(v) == 1 for v in by_split.values())  # one node id and numbers per split
+    assert len({next(iter(v)) for v in by_split.values()}) == 2  # and none shared
+    y = Graph.from_lists(  # the only free pair is 1 -> 3
+        [(0, "input"), (1, "input"), (2, "output", "sigmoid"), (3, "hidden", "sigmoid")],
+        [(0, 2, 1.0, False, 0), (1, 2, 1.0, True, 1), (0, 3, 1.0, True, 2), (3, 2, 1.0, True, 3)],
+    )
+    copies = Genomes.from_graphs([y]).take(np.zeros(3, np.int64))
+    tracker = tracker_for(copies)
+    tracker.new_generation()
+    linked = add_connections(
+        copies, np.ones(3, bool), np.random.default_rng(0), tracker, init_std=1.0, limit=8.0
+    )
+    new = [set(k.connections) - set(y.connections) for k in linked.graphs()]
+    assert [[(c.source, c.target, c.innovation) for c in n] for n in new] == [[(1, 3, 4)]] * 3
 
 
 # ---------------------------------------------------------------------- worked examples

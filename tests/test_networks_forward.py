@@ -271,3 +271,70 @@ def test_forward_accepts_lists_ints_and_empty_batches(net):
     np.testing.assert_array_equal(net.forward(X), net.forward(np.array(X, dtype=float)))
     np.testing.assert_array_equal(net(X), net.forward(X))
     assert net.forward(np.zeros((0, 3))).shape == (0, 2)
+
+
+def test_unchecked_forward_and_losses_give_the_same_numbers(net):
+    rng = np.random.default_rng(8)
+    X = rng.normal(size=(5, 3))
+    P = rng.normal(size=(4, net.n_params))
+    X3 = rng.normal(size=(4, 5, 3))
+    for params in (None, P[0], P):
+        np.testing.assert_array_equal(net.forward(X, params, check=False), net.forward(X, params))
+    np.testing.assert_array_equal(net.forward(X3, P, check=False), net.forward(X3, P))
+    y, labels = rng.normal(size=(5, 2)), rng.integers(0, 2, 5)
+    y3, labels3 = rng.normal(size=(4, 5, 2)), rng.integers(0, 2, (4, 5))
+    for loss, yy, yy3 in (("mse", y, y3), ("cross_entropy", labels, labels3)):
+        for params in (None, P[1], P):
+            np.testing.assert_array_equal(
+                net.losses(X, yy, loss, params, check=False), net.losses(X, yy, loss, params)
+            )
+        np.testing.assert_array_equal(
+            net.losses(X3, yy3, loss, P, check=False), net.losses(X3, yy3, loss, P)
+        )
+        np.testing.assert_array_equal(
+            net.loss_and_grad(X, yy, loss, P[2], check=False)[1],
+            net.loss_and_grad(X, yy, loss, P[2])[1],
+        )
+
+
+@pytest.mark.parametrize(
+    ("X", "params", "match"),
+    [
+        (np.zeros((2, 5, 3)), np.zeros((3, 26)), r"2 input batches for 3 individuals"),
+        (np.zeros((3, 5, 4)), np.zeros((3, 26)), r"inputs have 4 columns; this network takes 3"),
+        (np.full((3, 5, 3), np.nan), np.zeros((3, 26)), r"inputs contain NaN or inf"),
+        (
+            np.zeros((3, 5, 3)),
+            None,
+            r"inputs have shape \(3, 5, 3\); inputs \(P, n_samples, 3\), one batch per "
+            r"individual, need params \(P, 26\)",
+        ),
+        (np.zeros((3, 5, 3)), np.zeros(26), r"inputs have shape \(3, 5, 3\);.*need params"),
+        (
+            np.zeros((1, 3, 5, 3)),
+            np.zeros((3, 26)),
+            r"inputs have shape \(1, 3, 5, 3\); expected \(n_samples, 3\) or "
+            r"\(P, n_samples, 3\)",
+        ),
+    ],
+    ids=["batches-vs-params", "columns", "nan", "no-population", "one-vector", "4d"],
+)
+def test_bad_per_individual_inputs_raise_helpful_errors(net, X, params, match):
+    with pytest.raises(ValueError, match=match):
+        net.forward(X, params)
+    with pytest.raises(ValueError, match=match):
+        net.losses(X, np.zeros(X.shape[:-1] + (2,)), "mse", params)
+
+
+@pytest.mark.parametrize(
+    ("loss", "y", "match"),
+    [
+        ("mse", np.zeros((5, 2)), r"targets have shape \(5, 2\); mse needs \(3, 5, 2\)"),
+        ("mse", np.zeros((3, 5, 1)), r"targets have shape \(3, 5, 1\); mse needs \(3, 5, 2\)"),
+        ("cross_entropy", np.zeros(5, int), r"labels have shape \(5,\); .* needs \(3, 5\)"),
+        ("cross_entropy", np.full((3, 5), 2), r"labels must lie in 0\.\.1"),
+    ],
+)
+def test_bad_per_individual_targets_raise_helpful_errors(net, loss, y, match):
+    with pytest.raises(ValueError, match=match):
+        net.losses(np.zeros((3, 5, 3)), y, loss, np.zeros((3, 26)))

@@ -1,5 +1,6 @@
-"""Network.loss_and_grad against central finite differences, for every differentiable
-activation and every loss, on layered MLPs and on random DAGs."""
+"""Network.loss_and_grad and Network.vjp against central finite differences, for every
+differentiable activation and every loss, on layered MLPs and on random DAGs; vjp against
+loss_and_grad through a long-hand output gradient of each loss."""
 
 from __future__ import annotations
 
@@ -35,10 +36,10 @@ SETTINGS = settings(
 )
 
 
-def finite_difference(net, X, y, loss, params, eps=EPS):
-    """Central differences with the five-point stencil
-    (-f(p + 2h e_i) + 8 f(p + h e_i) - 8 f(p - h e_i) + f(p - 2h e_i)) / 12h, every i at
-    once through the population loss (one batched call).
+def central_differences(f, params, eps=EPS):
+    """Central differences of f: (m, n_params) -> (m,) at params (n_params,), with the
+    five-point stencil (-f(p + 2h e_i) + 8 f(p + h e_i) - 8 f(p - h e_i) + f(p - 2h e_i)) / 12h,
+    every i at once through one batched call of f.
 
     The two-point stencil cannot meet RTOL on every random DAG: at h = 1e-6 rounding in
     the loss (~1e-16 / h) fails tiny gradients, at h = 1e-5 truncation (~h^2 f''') fails
@@ -48,8 +49,35 @@ def finite_difference(net, X, y, loss, params, eps=EPS):
     shifted = np.concatenate(
         [params + 2 * steps, params + steps, params - steps, params - 2 * steps]
     )
-    f2, f1, m1, m2 = net.losses(X, y, loss, params=shifted).reshape(4, len(params))
+    f2, f1, m1, m2 = f(shifted).reshape(4, len(params))
     return (-f2 + 8 * f1 - 8 * m1 + m2) / (12 * eps)
+
+
+def finite_difference(net, X, y, loss, params, eps=EPS):
+    """Central differences of the mean loss, through the population loss."""
+    return central_differences(lambda ps: net.losses(X, y, loss, params=ps), params, eps)
+
+
+def vjp_finite_difference(net, X, d_out, params, eps=EPS):
+    """Central differences of sum(d_out * forward(X, params)), through the population
+    forward."""
+    return central_differences(
+        lambda ps: np.sum(d_out * net.forward(X, ps), axis=(1, 2)), params, eps
+    )
+
+
+def reference_output_grad(loss: str, out: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """d(mean loss)/d(outputs) (n, k), written out the long way."""
+    n, k = out.shape
+    if loss == "mse":
+        return 2.0 * (out - np.asarray(y, dtype=np.float64).reshape(n, k)) / (n * k)
+    y = np.asarray(y).astype(int)
+    if k == 1:
+        return ((1.0 / (1.0 + np.exp(-out[:, 0])) - y) / n)[:, None]
+    p = np.exp(out - out.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    p[np.arange(n), y] -= 1.0
+    return p / n
 
 
 def rel_error(a, b):
@@ -72,6 +100,24 @@ def check_gradient(graph: Graph, X, y, loss: str) -> None:
     assert value == pytest.approx(reference_loss(loss, out, y), rel=1e-12, abs=1e-12)
     fd = finite_difference(net, X, y, loss, net.params)
     assert rel_error(grad, fd) < RTOL, (grad, fd)
+    # the vector-Jacobian product with the loss's output gradient is the loss's gradient
+    via_vjp = net.vjp(X, reference_output_grad(loss, out, y))
+    np.testing.assert_allclose(via_vjp, grad, rtol=1e-9, atol=1e-12)
+
+
+def check_vjp(graph: Graph, X, rng: np.random.Generator) -> None:
+    net = compile(graph)
+    d_out = rng.normal(size=(X.shape[0], net.n_outputs))
+    grad = net.vjp(X, d_out)
+    assert grad.shape == (net.n_params,) and grad.dtype == np.float64
+    fd = vjp_finite_difference(net, X, d_out, net.params)
+    assert rel_error(grad, fd) < RTOL, (grad, fd)
+    # at other params, and the unchecked path gives the same numbers
+    p = rng.normal(size=net.n_params)
+    np.testing.assert_array_equal(net.vjp(X, d_out, p, check=False), net.vjp(X, d_out, p))
+    np.testing.assert_array_equal(
+        net.vjp(X, d_out, p), compile(net.to_graph(p)).vjp(X, d_out, check=False)
+    )
 
 
 @pytest.mark.parametrize("activation", DIFFERENTIABLE)
@@ -86,6 +132,7 @@ def test_mlp_gradient_matches_finite_differences(activation, loss, n_out):
         if kink_margin(graph, X) > KINK_MARGIN:
             break
     check_gradient(graph, X, random_targets(loss, 9, n_out, rng), loss)
+    check_vjp(graph, X, rng)
 
 
 @st.composite
@@ -106,6 +153,14 @@ def test_random_dag_gradient_mixed_activations(problem):
     graph, X, y, loss = problem
     assume(kink_margin(graph, X) > KINK_MARGIN)
     check_gradient(graph, X, y, loss)
+
+
+@SETTINGS
+@given(dag_problem(), st.integers(0, 2**32 - 1))
+def test_random_dag_vjp_matches_finite_differences(problem, seed):
+    graph, X, _, _ = problem
+    assume(kink_margin(graph, X) > KINK_MARGIN)
+    check_vjp(graph, X, np.random.default_rng(seed))
 
 
 @pytest.mark.parametrize("activation", DIFFERENTIABLE)
@@ -140,10 +195,15 @@ def test_gradient_at_given_params_equals_gradient_of_written_back_graph():
     v2, g2 = compile(net.to_graph(p)).loss_and_grad(X, y, "cross_entropy")
     assert v1 == pytest.approx(v2, rel=1e-14)
     np.testing.assert_allclose(g1, g2, rtol=1e-13)
-    # the unchecked path the optimizers use gives the same numbers
-    v3, g3 = net._loss_and_grad(X, y, "cross_entropy", p)
+    # the unchecked path the optimizers use gives the same numbers (labels as
+    # check_targets returns them: int64)
+    v3, g3 = net.loss_and_grad(X, y.astype(np.int64), "cross_entropy", p, check=False)
     assert v3 == v1
     np.testing.assert_array_equal(g3, g1)
+    v4, g4 = net.loss_and_grad(X, y.astype(np.int64), "cross_entropy", check=False)
+    v5, g5 = net.loss_and_grad(X, y, "cross_entropy")
+    assert v4 == v5
+    np.testing.assert_array_equal(g4, g5)
 
 
 def test_float32_gradient_close_to_float64():
@@ -167,6 +227,11 @@ def test_step_activation_is_refused_by_loss_and_grad():
     np.testing.assert_allclose(net.forward([[1.0], [-1.0]]), np.tanh([[1.0], [0.0]]))
     with pytest.raises(ValueError, match=r"step.*no derivative"):
         net.loss_and_grad([[1.0]], [[0.0]])
+    with pytest.raises(ValueError, match=r"step.*no derivative"):
+        net.loss_and_grad(np.ones((1, 1)), np.zeros((1, 1)), check=False)
+    for check in (True, False):
+        with pytest.raises(ValueError, match=r"step.*no derivative"):
+            net.vjp(np.ones((1, 1)), np.ones((1, 1)), check=check)
     with pytest.raises(ValueError, match="no derivative"):
         net.check_differentiable()
     assert compile(mlp(2, [2], 1, rng=np.random.default_rng(0))).differentiable
@@ -176,3 +241,59 @@ def test_every_registered_differentiable_activation_is_covered():
     # a new activation must be added to the gradient tests (and the reference table)
     registered = {a.name for a in networks.ACTIVATIONS if a.differentiable}
     assert registered == set(DIFFERENTIABLE)
+
+
+def test_vjp_worked_example():
+    # out = tanh(w x + b): d/dw sum(d * out) = sum(d (1 - out^2) x), d/db = sum(d (1 - out^2))
+    w, b = -0.3, 0.4
+    graph = Graph.from_lists([(0, "input", "identity", 0.0), (1, "output", "tanh", b)], [(0, 1, w)])
+    x, d = np.array([0.5, -1.0, 2.0]), np.array([1.0, -2.0, 0.5])
+    slope = 1 - np.tanh(w * x + b) ** 2
+    grad = compile(graph).vjp(x[:, None], d[:, None])
+    np.testing.assert_allclose(grad, [np.sum(d * slope * x), np.sum(d * slope)], rtol=1e-14)
+
+
+def test_vjp_is_linear_in_d_out_and_float32_close_to_float64():
+    rng = np.random.default_rng(7)
+    graph = mlp(3, [5, 4], 2, activation="tanh", rng=rng)
+    net, net32 = compile(graph), compile(graph, dtype=np.float32)
+    X = rng.normal(size=(8, 3))
+    d1, d2 = rng.normal(size=(8, 2)), rng.normal(size=(8, 2))
+    np.testing.assert_allclose(
+        net.vjp(X, 2 * d1 - d2), 2 * net.vjp(X, d1) - net.vjp(X, d2), rtol=1e-12, atol=1e-12
+    )
+    g32 = net32.vjp(X, d1)
+    assert g32.dtype == np.float32
+    np.testing.assert_allclose(g32, net.vjp(X, d1), rtol=1e-4, atol=1e-5)
+    # d_out is not changed by the backward pass, which works in a buffer of its own
+    before = d1.copy()
+    net.vjp(X, d1, check=False)
+    np.testing.assert_array_equal(d1, before)
+
+
+@pytest.mark.parametrize(
+    ("d_out", "match"),
+    [
+        (np.zeros((4, 3)), r"d_out has shape \(4, 3\); expected \(4, 2\)"),
+        (np.zeros((5, 2)), r"d_out has shape \(5, 2\); expected \(4, 2\)"),
+        (np.zeros(4), r"d_out has shape \(4,\); expected \(4, 2\)"),
+        (np.full((4, 2), np.nan), r"d_out contains NaN or inf"),
+        ([["a", "b"]] * 4, r"d_out is not numeric"),
+    ],
+)
+def test_vjp_refuses_bad_output_gradients(d_out, match):
+    net = compile(mlp(3, [4], 2, rng=np.random.default_rng(0)))
+    with pytest.raises(ValueError, match=match):
+        net.vjp(np.zeros((4, 3)), d_out)
+
+
+def test_vjp_refuses_bad_inputs_and_a_population():
+    net = compile(mlp(3, [4], 2, rng=np.random.default_rng(0)))
+    with pytest.raises(ValueError, match=r"inputs have 2 columns; this network takes 3"):
+        net.vjp(np.zeros((4, 2)), np.zeros((4, 2)))
+    with pytest.raises(ValueError, match=r"inputs have shape \(2, 4, 3\)"):
+        net.vjp(np.zeros((2, 4, 3)), np.zeros((4, 2)))
+    with pytest.raises(
+        ValueError, match=r"params have shape \(2, 26\); this network needs \(26,\)$"
+    ):
+        net.vjp(np.zeros((4, 3)), np.zeros((4, 2)), np.zeros((2, 26)))

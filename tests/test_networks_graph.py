@@ -15,6 +15,10 @@ from hypothesis import strategies as st
 from strategies import ALL_ACTIVATIONS, graphs, with_random_values
 
 from networks import (
+    CONN_FIELDS,
+    FIELD_DTYPES,
+    NODE_FIELDS,
+    Genomes,
     Graph,
     compile,
     creates_cycle,
@@ -24,7 +28,7 @@ from networks import (
     mlp,
     reaches,
 )
-from networks.graph import JSON_FORMAT_VERSION
+from networks.graph import CONN_RECORD, JSON_FORMAT_VERSION, NODE_RECORD
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -528,24 +532,104 @@ def is_acyclic(n, src, dst) -> bool:
     return True
 
 
-@settings(max_examples=150, deadline=None)
-@given(edge_lists(), st.data())
-def test_creates_cycle_agrees_with_levels(edges, data):
-    n, src, dst = edges
-    # keep an acyclic prefix: drop edges that close a cycle
+def acyclic_prefix(n, src, dst):
+    """The edges in order, leaving out each one that would close a cycle."""
     keep = []
     for k in range(len(src)):
         if is_acyclic(n, src[keep + [k]], dst[keep + [k]]):
             keep.append(k)
-    src, dst = src[keep], dst[keep]
+    return src[keep], dst[keep]
+
+
+def reference_ancestors(src, dst, targets) -> set[int]:
+    """The nodes with a path to some target (targets included), by a plain depth-first
+    search backwards from the targets."""
+    into: dict[int, list[int]] = {}
+    for s, d in zip(src.tolist(), dst.tolist()):
+        into.setdefault(d, []).append(s)
+    seen, stack = set(targets), list(targets)
+    while stack:
+        for s in into.get(stack.pop(), []):
+            if s not in seen:
+                seen.add(s)
+                stack.append(s)
+    return seen
+
+
+def reference_levels(n, src, dst, start=None) -> list[int]:
+    """Longest-path depth of every node of an acyclic edge list, never below ``start``
+    (default 0), by memoised recursion over each node's incoming edges."""
+    into: dict[int, list[int]] = {}
+    for s, d in zip(src.tolist(), dst.tolist()):
+        into.setdefault(d, []).append(s)
+    low = [0] * n if start is None else list(start)
+    memo: dict[int, int] = {}
+
+    def depth(v: int) -> int:
+        if v not in memo:
+            memo[v] = max([low[v]] + [depth(s) + 1 for s in into.get(v, [])])
+        return memo[v]
+
+    return [depth(v) for v in range(n)]
+
+
+@settings(max_examples=150, deadline=None)
+@given(edge_lists(), st.data())
+def test_creates_cycle_agrees_with_levels(edges, data):
+    n, src, dst = edges
+    src, dst = acyclic_prefix(n, src, dst)
     a, b = data.draw(st.integers(0, n - 1)), data.draw(st.integers(0, n - 1))
     assert creates_cycle(src, dst, a, b) == (not is_acyclic(n, np.r_[src, a], np.r_[dst, b]))
     lv = levels(n, src, dst)
     assert (lv[dst] > lv[src]).all()  # every edge goes up a level
-    for t in range(n):  # reaches(): exactly the nodes with a path to t
-        mask = reaches(np.array([t]), n, src, dst)
-        assert mask[t]
-        for s in range(n):
-            if s != t:
-                path = creates_cycle(src, dst, t, s)  # t -> s closes a cycle iff s reaches t
-                assert mask[s] == path
+
+
+@settings(max_examples=150, deadline=None)
+@given(edge_lists(), st.data())
+def test_graph_algorithms_agree_with_plain_searches(edges, data):
+    n, src, dst = edges
+    src, dst = acyclic_prefix(n, src, dst)
+    assert levels(n, src, dst).tolist() == reference_levels(n, src, dst)
+    start = data.draw(st.lists(st.integers(0, 3), min_size=n, max_size=n))
+    got = levels(n, src, dst, start=np.array(start))
+    assert got.tolist() == reference_levels(n, src, dst, start)
+    # reaches(): exactly the nodes with a path to one of the targets (targets included)
+    targets = data.draw(st.lists(st.integers(0, n - 1), min_size=1, max_size=3, unique=True))
+    mask = reaches(np.array(targets), n, src, dst)
+    assert set(np.flatnonzero(mask).tolist()) == reference_ancestors(src, dst, targets)
+    for t in range(n):
+        expected_mask = np.isin(np.arange(n), sorted(reference_ancestors(src, dst, [t])))
+        np.testing.assert_array_equal(reaches(np.array([t]), n, src, dst), expected_mask)
+    # creates_cycle(a -> b): exactly when a == b or there already is a path b -> a
+    for a in range(n):
+        for b in range(n):
+            closes = a == b or b in reference_ancestors(src, dst, [a])
+            assert creates_cycle(src, dst, a, b) == closes, (a, b)
+
+
+# ------------------------------------------------------------------ the field schema
+def test_the_field_schema_is_declared_once_and_the_record_layout_is_pinned():
+    assert NODE_FIELDS + CONN_FIELDS == tuple(FIELD_DTYPES)
+    assert tuple(Graph.__dataclass_fields__) == NODE_FIELDS + CONN_FIELDS
+    genome_fields = ("node_off", *NODE_FIELDS, "conn_off", *CONN_FIELDS)
+    assert tuple(f.name for f in dataclasses.fields(Genomes)) == genome_fields
+    g = small_graph()
+    for name, dtype in FIELD_DTYPES.items():
+        assert getattr(g, name).dtype == dtype, name
+    # pickled Graphs hold these records: their layout must never change
+    layout = {
+        NODE_RECORD: (24, {"node_id": 0, "node_bias": 8, "node_level": 16, "node_act": 20,
+                           "node_kind": 22}),
+        CONN_RECORD: (40, {"conn_src": 0, "conn_dst": 8, "conn_weight": 16, "conn_innov": 24,
+                           "conn_enabled": 32}),
+    }  # fmt: skip
+    for record, (size, offsets) in layout.items():
+        assert record.itemsize == size
+        assert {name: record.fields[name][1] for name in record.names} == offsets
+    assert NODE_RECORD["node_level"] == np.int32
+    for name in NODE_FIELDS:
+        assert NODE_RECORD[name] == FIELD_DTYPES[name]
+    for name in CONN_FIELDS:
+        assert CONN_RECORD[name] == FIELD_DTYPES[name]
+    with pytest.raises(TypeError):
+        FIELD_DTYPES["node_id"] = np.dtype(np.int32)  # read-only

@@ -1,6 +1,9 @@
 """Batched evaluation: a population of parameter vectors of one topology
-(Network.forward / Network.losses with params (P, n_params)) and a population of Graphs of
-different topologies (PopulationBatch / forward_many)."""
+(Network.forward / Network.losses with params (P, n_params), on shared or per-individual
+inputs), a population of Graphs of different topologies (PopulationBatch / forward_many, on
+shared or per-graph inputs) and a population as one struct of arrays (Genomes). Every
+batched result is checked against the naive per-node evaluation (strategies.
+reference_forward) of each individual on its own, not only against the batched code."""
 
 from __future__ import annotations
 
@@ -8,13 +11,38 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from strategies import ALL_ACTIVATIONS, DIFFERENTIABLE, graphs, random_targets
+from strategies import (
+    ALL_ACTIVATIONS,
+    DIFFERENTIABLE,
+    graphs,
+    random_targets,
+    reference_forward,
+    reference_loss,
+)
 
 import networks.network
 import networks.population
-from networks import Graph, PopulationBatch, compile, forward_many, minimal, mlp
+from networks import (
+    Genomes,
+    Graph,
+    PopulationBatch,
+    compile,
+    find_pairs,
+    forward_many,
+    minimal,
+    mlp,
+    segment_gather,
+    segment_offsets,
+)
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+TOL = dict(rtol=1e-12, atol=1e-12)
+TOL32 = dict(rtol=1e-4, atol=1e-4)
+
+
+def reference_outputs(net, params, X) -> np.ndarray:
+    """The naive evaluation of the network's graph with weights params (n_params,)."""
+    return reference_forward(net.to_graph(params), X)[0]
 
 
 # ------------------------------------------------------------------ one topology, P params
@@ -28,45 +56,77 @@ def test_population_forward_equals_one_by_one(graph, P, seed):
     out = net.forward(X, params)
     assert out.shape == (P, 7, net.n_outputs)
     for i in range(P):
-        np.testing.assert_allclose(out[i], net.forward(X, params[i]), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(out[i], reference_outputs(net, params[i], X), **TOL)
+        np.testing.assert_array_equal(out[i], net.forward(X, params[i]))
 
 
-def test_population_forward_in_chunks(monkeypatch):
+@SETTINGS
+@given(
+    graphs(activations=DIFFERENTIABLE),
+    st.integers(1, 5),
+    st.integers(0, 6),
+    st.sampled_from([np.float64, np.float32]),
+    st.integers(0, 2**32 - 1),
+)
+def test_per_individual_inputs_equal_separate_calls(graph, P, n, dtype, seed):
+    rng = np.random.default_rng(seed)
+    net = compile(graph, dtype=dtype)
+    params = rng.normal(size=(P, net.n_params)).astype(dtype)
+    X = rng.normal(size=(P, n, net.n_inputs)).astype(dtype)
+    out = net.forward(X, params)
+    assert out.shape == (P, n, net.n_outputs) and out.dtype == dtype
+    np.testing.assert_array_equal(net.forward(X, params, check=False), out)
+    for i in range(P):
+        expected = reference_outputs(net, params[i], X[i])
+        np.testing.assert_allclose(out[i], expected, **(TOL if dtype == np.float64 else TOL32))
+        np.testing.assert_allclose(out[i], net.forward(X[i], params[i]), rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("per_individual", [False, True])
+def test_population_forward_in_chunks(monkeypatch, per_individual):
     rng = np.random.default_rng(0)
     net = compile(mlp(5, [9, 4], 3, activation="sin", rng=rng))
     params = rng.normal(size=(11, net.n_params))
-    X = rng.normal(size=(6, 5))
+    X = rng.normal(size=(11, 6, 5) if per_individual else (6, 5))
     whole = net.forward(X, params)
     monkeypatch.setattr(networks.network, "_POP_CHUNK_ELEMENTS", 3 * net.n_rows * 6)
     np.testing.assert_array_equal(net.forward(X, params), whole)  # chunks of 3, last of 2
     monkeypatch.setattr(networks.network, "_POP_CHUNK_ELEMENTS", 1)
     np.testing.assert_array_equal(net.forward(X, params), whole)  # one at a time
-    for i in (0, 10):
-        np.testing.assert_allclose(whole[i], net.forward(X, params[i]), rtol=1e-12, atol=1e-12)
+    for i in range(11):
+        Xi = X[i] if per_individual else X
+        np.testing.assert_allclose(whole[i], reference_outputs(net, params[i], Xi), **TOL)
 
 
 @pytest.mark.parametrize(
     ("loss", "n_out"), [("mse", 2), ("cross_entropy", 1), ("cross_entropy", 4)]
 )
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_population_losses_equal_individual_losses(loss, n_out, dtype):
+@pytest.mark.parametrize("per_individual", [False, True])
+def test_population_losses_equal_individual_losses(loss, n_out, dtype, per_individual):
     rng = np.random.default_rng(1)
     graph = mlp(3, [5], n_out, activation="tanh", rng=rng)
     net = compile(graph, dtype=dtype)
     params = rng.normal(size=(6, net.n_params))
-    X = rng.normal(size=(10, 3))
-    y = random_targets(loss, 10, n_out, rng)
+    if per_individual:  # inputs and targets of each individual's own
+        X = rng.normal(size=(6, 10, 3))
+        y = np.stack([random_targets(loss, 10, n_out, rng) for _ in range(6)])
+    else:
+        X = rng.normal(size=(10, 3))
+        y = random_targets(loss, 10, n_out, rng)
     values = net.losses(X, y, loss, params=params)
     assert values.shape == (6,)
+    rel = 1e-5 if dtype == np.float32 else 1e-12
     for i in range(6):
-        single = net.losses(X, y, loss, params=params[i])
+        Xi, yi = (X[i], y[i]) if per_individual else (X, y)
+        expected = reference_loss(loss, reference_outputs(net, params[i], Xi), yi)
+        assert float(values[i]) == pytest.approx(expected, rel=rel)
+        single = net.losses(Xi, yi, loss, params=params[i])
         assert single.shape == ()
-        assert float(values[i]) == pytest.approx(
-            float(single), rel=1e-5 if dtype == np.float32 else 1e-12
-        )
+        assert float(single) == pytest.approx(expected, rel=rel)
         if dtype == np.float64:
-            assert net.loss_and_grad(X, y, loss, params=params[i])[0] == pytest.approx(
-                float(values[i]), rel=1e-12
+            assert net.loss_and_grad(Xi, yi, loss, params=params[i])[0] == pytest.approx(
+                expected, rel=1e-12
             )
 
 
@@ -87,14 +147,25 @@ def population_problem(n_in, n_out, max_graphs=6, activations=ALL_ACTIVATIONS):
     )
 
 
+def per_graph_inputs(X: np.ndarray, P: int) -> np.ndarray:
+    """(P, n, n_in): a different batch for every graph, derived from X (n, n_in)."""
+    return np.stack([np.roll(X, p, axis=0) * (1.0 + 0.5 * p) - 0.1 * p for p in range(P)])
+
+
 def check_against_alone(graphs_, X, dtype=np.float64, tol=1e-12):
+    """The batch on shared inputs X (n, n_in) and on per-graph inputs derived from it,
+    against each graph compiled alone and the naive evaluation of each graph."""
     batch = PopulationBatch(graphs_, dtype=dtype)
     out = batch.forward(X)
     assert out.shape == (len(graphs_), X.shape[0], graphs_[0].n_outputs)
     assert out.dtype == dtype
+    X3 = per_graph_inputs(X, len(graphs_))
+    out3 = batch.forward(X3)
+    assert out3.shape == out.shape and out3.dtype == dtype
     for i, g in enumerate(graphs_):
-        alone = compile(g).forward(X)
-        np.testing.assert_allclose(out[i], alone, rtol=tol, atol=tol, err_msg=f"graph {i}")
+        for o, Xi in ((out[i], X), (out3[i], X3[i])):
+            np.testing.assert_allclose(o, reference_forward(g, Xi)[0], rtol=tol, atol=tol)
+            np.testing.assert_allclose(o, compile(g).forward(Xi), rtol=tol, atol=tol)
     np.testing.assert_array_equal(batch.n_enabled, [g.n_enabled for g in graphs_])
     return out
 
@@ -118,7 +189,9 @@ def test_forward_many_float32_close_to_float64(graphs_):
     X = np.random.default_rng(0).normal(size=(6, 2))
     out32 = forward_many(graphs_, X, dtype=np.float32)
     assert out32.dtype == np.float32
-    np.testing.assert_allclose(out32, forward_many(graphs_, X), rtol=1e-4, atol=1e-4)
+    ref = np.stack([reference_forward(g, X)[0] for g in graphs_])
+    np.testing.assert_allclose(out32, ref, **TOL32)
+    np.testing.assert_allclose(out32, forward_many(graphs_, X), **TOL32)
 
 
 def special_graphs() -> list[Graph]:
@@ -183,7 +256,8 @@ def test_forward_many_large_batch(monkeypatch, path):
     out = batch.forward(X)
     assert bool(batch._sparse) == (path == "fallback")  # sparse matrices only as fallback
     for i, g in enumerate(graphs_):
-        np.testing.assert_allclose(out[i], compile(g).forward(X), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(out[i], reference_forward(g, X)[0], **TOL)
+        np.testing.assert_allclose(out[i], compile(g).forward(X), **TOL)
 
 
 def test_population_batch_is_reusable_and_float32():
@@ -194,8 +268,9 @@ def test_population_batch_is_reusable_and_float32():
     np.testing.assert_array_equal(a, b)
     assert a.dtype == np.float32
     # the step output may flip on float32 rounding; compare the continuous outputs
-    ref = forward_many(graphs_, X)
+    ref = np.stack([reference_forward(g, X)[0] for g in graphs_])
     np.testing.assert_allclose(a[:, :, 0], ref[:, :, 0], rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(a[:4], ref[:4], rtol=1e-4, atol=1e-5)  # (no step in these)
 
 
 def unknown_levels(g: Graph) -> Graph:
@@ -231,6 +306,7 @@ def test_a_disabled_connection_deepens_the_kept_levels_not_the_outputs():
     X = np.linspace(-2, 2, 9)[:, None]
     kept, computed = PopulationBatch([g, g]), PopulationBatch([unknown_levels(g)] * 2)
     assert (len(kept._levels), len(computed._levels)) == (3, 2)
+    np.testing.assert_allclose(kept.forward(X)[0], reference_forward(g, X)[0], **TOL)
     np.testing.assert_allclose(kept.forward(X)[0], compile(g).forward(X), rtol=1e-15)
     np.testing.assert_array_equal(kept.forward(X), computed.forward(X))
 
@@ -324,3 +400,113 @@ def test_unvalidated_dangling_connection_is_refused(scale, where):
     bad = good.replace(conn_dst=np.where(first, missing, good.conn_dst))
     with pytest.raises(ValueError, match="names a node that does not exist in its graph"):
         PopulationBatch([good, bad])
+
+
+# ------------------------------------------------------------------ per-graph inputs
+@SETTINGS
+@given(
+    st.data(),
+    st.sampled_from(["compiled", "fallback"]),
+    st.sampled_from([np.float64, np.float32]),
+)
+def test_per_graph_inputs_equal_each_graph_alone(data, path, dtype):
+    n_in, n_out = data.draw(st.integers(1, 3)), data.draw(st.integers(1, 3))
+    acts = ALL_ACTIVATIONS if dtype == np.float64 else DIFFERENTIABLE  # (a step may flip)
+    graphs_ = data.draw(population_problem(n_in, n_out, activations=acts))
+    P, n = len(graphs_), data.draw(st.integers(0, 6))
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    X = rng.normal(size=(P, n, n_in))
+    tol = TOL if dtype == np.float64 else TOL32
+    with pytest.MonkeyPatch.context() as mp:
+        if path == "fallback":
+            mp.setattr(networks.population, "_matvecs", None)
+        batch = PopulationBatch(graphs_, dtype=dtype)
+        out = batch.forward(X)
+        assert out.shape == (P, n, n_out) and out.dtype == dtype
+        np.testing.assert_array_equal(batch.forward(X.astype(dtype), check=False), out)
+        np.testing.assert_array_equal(forward_many(graphs_, X, dtype=dtype), out)
+        for i, g in enumerate(graphs_):
+            np.testing.assert_allclose(out[i], reference_forward(g, X[i])[0], **tol)
+            alone = compile(g, dtype=dtype).forward(X[i])
+            np.testing.assert_allclose(out[i], alone, **tol, err_msg=f"graph {i}")
+
+
+@pytest.mark.parametrize("path", ["compiled", "fallback"])
+def test_per_graph_inputs_that_are_all_the_same_give_the_shared_result(monkeypatch, path):
+    if path == "fallback":
+        monkeypatch.setattr(networks.population, "_matvecs", None)
+    graphs_ = special_graphs()
+    batch = PopulationBatch(graphs_)
+    X = np.random.default_rng(9).normal(size=(8, 2))
+    same = np.broadcast_to(X, (len(graphs_), 8, 2)).copy()
+    # the same sums in the same order, from other rows: bit for bit the same outputs
+    np.testing.assert_array_equal(batch.forward(same), batch.forward(X))
+    np.testing.assert_array_equal(batch.forward(X, check=False), batch.forward(X))
+    # and the shared path still works after the per-graph one was built
+    np.testing.assert_allclose(batch.forward(X)[2], reference_forward(graphs_[2], X)[0], **TOL)
+
+
+def test_per_graph_inputs_of_one_graph_and_of_many_samples():
+    rng = np.random.default_rng(10)
+    g = mlp(3, [4], 2, activation="tanh", rng=rng)
+    X = rng.normal(size=(1, 5, 3))
+    np.testing.assert_allclose(forward_many([g], X)[0], reference_forward(g, X[0])[0], **TOL)
+    graphs_ = special_graphs()
+    X = rng.uniform(-1, 1, size=(len(graphs_), 5000, 2))
+    out = forward_many(graphs_, X)
+    for i, g in enumerate(graphs_):
+        np.testing.assert_allclose(out[i], reference_forward(g, X[i])[0], **TOL)
+
+
+def test_batch_refuses_bad_per_graph_inputs():
+    batch = PopulationBatch(special_graphs())  # 5 graphs, 2 inputs
+    with pytest.raises(
+        ValueError,
+        match=r"inputs have shape \(4, 3, 2\): 4 input batches for 5 graphs; per-graph "
+        r"inputs need \(5, n_samples, 2\)",
+    ):
+        batch.forward(np.zeros((4, 3, 2)))
+    with pytest.raises(ValueError, match="inputs have 3 columns; this network takes 2"):
+        batch.forward(np.zeros((5, 3, 3)))
+    with pytest.raises(ValueError, match="NaN or inf"):
+        batch.forward(np.full((5, 3, 2), np.inf))
+    with pytest.raises(
+        ValueError, match=r"inputs have shape \(1, 5, 3, 2\); expected \(n_samples, 2\) or"
+    ):
+        batch.forward(np.zeros((1, 5, 3, 2)))
+    with pytest.raises(ValueError, match=r"4 input batches for 5 graphs"):
+        forward_many(special_graphs(), np.zeros((4, 3, 2)))
+
+
+# ------------------------------------------------------------------ Genomes
+@settings(SETTINGS, max_examples=30)
+@given(population_problem(2, 2), st.integers(0, 2**32 - 1))
+def test_genomes_batch_equals_the_graphs_evaluated_alone(graphs_, seed):
+    genomes = Genomes.from_graphs(graphs_)
+    assert genomes.n == len(graphs_)
+    batch = genomes.batch(np.float64)
+    np.testing.assert_array_equal(batch.n_enabled, [g.n_enabled for g in graphs_])
+    X = np.random.default_rng(seed).normal(size=(4, 2))
+    for XX in (X, per_graph_inputs(X, len(graphs_))):
+        out = batch.forward(XX)
+        for i, g in enumerate(graphs_):
+            Xi = XX if XX.ndim == 2 else XX[i]
+            np.testing.assert_allclose(out[i], reference_forward(g, Xi)[0], **TOL)
+
+
+def test_segment_helpers_worked_example():
+    off = segment_offsets(np.array([2, 0, 3]))
+    assert off.tolist() == [0, 2, 2, 5]
+    pos, new_off = segment_gather(off, np.array([2, 0, 2, 1]))
+    assert pos.tolist() == [2, 3, 4, 0, 1, 2, 3, 4] and new_off.tolist() == [0, 3, 5, 8, 8]
+    # which wanted (owner, key) pairs occur among the sorted (owner, key), and where
+    owner, key = np.array([0, 0, 1, 1, 1]), np.array([3, 7, -1, 3, 9])
+    want_owner, want_key = np.array([1, 0, 0, 1, 2]), np.array([3, 3, 9, -1, 3])
+    hit, at = find_pairs(want_owner, want_key, owner, key)
+    assert hit.tolist() == [0, 1, 3] and at.tolist() == [3, 0, 2]
+    # unsorted pairs, with the order that sorts them: positions among the unsorted ones
+    perm = np.array([3, 0, 4, 2, 1])
+    o, k = owner[perm], key[perm]
+    hit, at = find_pairs(want_owner, want_key, o, k, order=np.lexsort((k, o)))
+    assert hit.tolist() == [0, 1, 3] and perm[at].tolist() == [3, 0, 2]
+    assert [len(a) for a in find_pairs(want_owner, want_key, owner[:0], key[:0])] == [0, 0]

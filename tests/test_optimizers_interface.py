@@ -1,23 +1,33 @@
-"""The optimizers package's interface: registry, Budget, Meter, the fit loop, config
-validation, best-so-far bookkeeping, and clear errors for bad Problem inputs."""
+"""The optimizers package's interface: registry and OptimizerSpec, the fit loop, config
+validation, best-so-far bookkeeping, and clear errors for bad starting networks. (Budget,
+Meter and Problem inputs: test_problems.py.)"""
 
 from __future__ import annotations
 
 import json
-from fractions import Fraction
+import pickle
 
 import numpy as np
 import pytest
-from helpers import XOR_X, XOR_Y, MaximizeProblem, regression_problem, xor_problem
+from helpers import (
+    XOR_X,
+    XOR_Y,
+    MaximizeProblem,
+    regression_problem,
+    sine_initial,
+    xor_initial,
+    xor_problem,
+)
 
 import networks
 import optimizers
 from optimizers import (
+    Architecture,
     AskTell,
     Budget,
-    Meter,
+    Candidates,
     Optimizer,
-    SupervisedProblem,
+    OptimizerSpec,
     available,
     fit,
     get,
@@ -58,12 +68,39 @@ def test_register_and_unregister():
     assert "test-mine" not in available()
 
 
-def test_register_under_another_name():
-    register("test-other")(type("Other", (RandomSearch,), {}))
+def test_register_under_another_name_leaves_the_class_alone():
+    other = type("Other", (RandomSearch,), {})
+    assert register("test-other")(other) is other
     try:
-        assert get("test-other").name == "test-other"
+        assert get("test-other") is other
+        assert other.name == "random-search" == RandomSearch.name  # not renamed
+        assert get("random-search") is RandomSearch
     finally:
         unregister("test-other")
+    assert "test-other" not in available()
+
+
+def test_optimizer_spec_builds_a_configured_optimizer():
+    spec = OptimizerSpec("ga", {"population": 10})
+    a, b = spec.build(), spec.build()
+    assert type(a) is get("ga") and a is not b
+    assert a.config.population == 10 and a.config == b.config
+    assert spec.cls is None  # a built-in travels by name
+    assert pickle.loads(pickle.dumps(spec)) == spec
+
+
+@pytest.mark.parametrize(
+    "name, params, message",
+    [
+        ("ga", {"population": 1}, "population must be >= 2, got 1"),
+        ("ga", {"popsize": 10}, "ga: unknown parameter.s. popsize"),
+        ("cmaes", {"sigma0": 0}, "sigma0 must be > 0, got 0"),
+        ("nope", {}, "unknown optimizer 'nope'"),
+    ],
+)
+def test_optimizer_spec_validates_when_made(name, params, message):
+    with pytest.raises(ValueError, match=message):
+        OptimizerSpec(name, params)
 
 
 @pytest.mark.parametrize("bad", [object, dict, 3])
@@ -106,78 +143,6 @@ def test_missing_dependency_of_a_builtin_is_a_clear_error(monkeypatch):
         get("test-missing")
 
 
-# --------------------------------------------------------------------------- Budget
-@pytest.mark.parametrize(
-    "kw, message",
-    [
-        ({}, "at least one limit"),
-        ({"evaluations": 0}, "Budget.evaluations must be a positive finite number, got 0"),
-        ({"seconds": -1.0}, "Budget.seconds must be a positive"),
-        ({"macs": float("inf")}, "Budget.macs must be a positive"),
-        ({"samples": float("nan")}, "Budget.samples must be a positive"),
-        ({"steps": "3"}, "Budget.steps must be a positive"),
-        ({"steps": True}, "Budget.steps must be a positive"),
-        ({"steps": 2.5}, "Budget.steps must be a whole number"),
-    ],
-)
-def test_budget_validation(kw, message):
-    with pytest.raises(ValueError, match=message):
-        Budget(**kw)
-
-
-def test_budget_limits_spent_fraction():
-    b = Budget(evaluations=10, steps=np.int64(4))
-    assert b.limits() == {"evaluations": 10, "steps": 4}
-    m = Meter()
-    assert not b.spent(m) and b.fraction(m) == 0.0
-    m.charge(samples=0, evaluations=5, macs=0)
-    assert b.fraction(m) == 0.5 and not b.spent(m)
-    m.steps = 4
-    assert b.spent(m) and b.fraction(m) == 1.0
-    with pytest.raises(TypeError):
-        Budget(10)  # keyword-only: the unit is always named
-
-
-# --------------------------------------------------------------------------- Meter
-def test_meter_sums_evaluations_exactly():
-    m = Meter()
-    for _ in range(19):
-        m.charge(samples=192, evaluations=Fraction(192, 1257), macs=1)
-    m.charge(samples=123, evaluations=Fraction(123, 1257), macs=1)
-    assert m.evaluations == 3.0 and m.samples == 3771 and m.macs == 20
-    m.charge(samples=0, evaluations=0.1, macs=0)  # plain floats are summed exactly too
-    m.charge(samples=0, evaluations=0.2, macs=0)
-    assert m.evaluations == float(3 + Fraction(0.1) + Fraction(0.2))
-    assert m.as_dict() == {
-        "samples": 3771,
-        "evaluations": m.evaluations,
-        "macs": 20,
-        "seconds": 0.0,
-        "steps": 0,
-    }
-    assert Meter(evaluations=2.0)._evaluations == 2
-    assert Meter() == Meter()
-
-
-def test_problem_charges_what_it_evaluates():
-    problem = xor_problem()
-    net = problem.compile(problem.initial)
-    c = problem.initial.n_enabled
-    problem.evaluate(np.stack([net.params] * 5), net)  # 5 individuals x 4 rows
-    assert problem.meter.as_dict() | {"seconds": 0} == {
-        "samples": 20,
-        "evaluations": 5.0,
-        "macs": 20 * c,
-        "seconds": 0,
-        "steps": 0,
-    }
-    problem.evaluate_graphs([problem.initial] * 3, idx=np.array([0, 1]))  # 3 x 2 rows
-    assert problem.meter.samples == 26 and problem.meter.evaluations == 6.5
-    assert problem.meter.macs == 20 * c + 6 * c
-    problem.loss_and_grad(net, net.params, np.array([2]))  # 1 row forward + backward
-    assert problem.meter.samples == 29 and problem.meter.evaluations == 7.25
-
-
 # --------------------------------------------------------------------------- fit loop
 def test_fit_records_one_curve_entry_per_step():
     records = []
@@ -193,11 +158,12 @@ def test_fit_records_one_curve_entry_per_step():
     for i, r in enumerate(records, 1):
         assert r["steps"] == i and r["evaluations"] == 4 * i
         assert {"samples", "macs", "seconds", "train_loss", "val_loss", "val_accuracy"} <= set(r)
-        assert {"population_best", "population_mean", "failed"} <= set(r)
+        assert {"best_objective", "population_best", "population_mean", "failed"} <= set(r)
     seconds = [r["seconds"] for r in records]
     assert seconds == sorted(seconds)
     assert result.meter["steps"] == 5 and result.status == "done"
     assert result.optimizer == "random-search" and result.config["population"] == 4
+    assert result.problem == "xor" and result.budget == {"steps": 5}
     assert set(result.metrics) == {"train_loss", "train_accuracy", "val_loss", "val_accuracy"}
     assert result.metrics["train_loss"] == records[-1]["train_loss"]  # the same network
     json.loads(json.dumps(result.to_dict()))  # plain data
@@ -206,6 +172,7 @@ def test_fit_records_one_curve_entry_per_step():
 
 def test_curve_has_no_validation_entries_without_validation_data():
     result = fit(get("backprop")(), xor_problem(), Budget(steps=2), np.random.default_rng(0))
+    assert len(result.curve) == 2
     assert not any(k.startswith("val_") for r in result.curve for k in r)
 
 
@@ -241,34 +208,66 @@ def test_fit_argument_errors(args, message):
 
 def test_setup_and_best_errors():
     opt = get("random-search")()
+    initial = xor_initial()
     with pytest.raises(ValueError, match="call setup"):
         opt.best()
-    with pytest.raises(ValueError, match="optimizers.Problem"):
-        opt.setup("problem", np.random.default_rng(0))
+    with pytest.raises(ValueError, match="setup needs an optimizers.Problem, got str"):
+        opt.setup("problem", initial, np.random.default_rng(0))
     with pytest.raises(ValueError, match="numpy.random.Generator"):
-        opt.setup(xor_problem(), 0)
-    problem = xor_problem()
-    opt.setup(problem, np.random.default_rng(0))
-    assert opt.best() is problem.initial  # before any step
+        opt.setup(xor_problem(), initial, 0)
+    opt.setup(xor_problem(), initial, np.random.default_rng(0))
+    assert opt.best() is initial  # before any step
+
+
+@pytest.mark.parametrize(
+    "initial, message",
+    [
+        ("graph", "the initial network must be a networks.Graph, got str"),
+        (
+            networks.mlp(3, [2], 1, rng=np.random.default_rng(0)),
+            "the initial network has 3 inputs and 1 outputs; problem 'xor' needs 2 and 1",
+        ),
+    ],
+)
+def test_initial_network_must_fit_the_data(initial, message):
+    with pytest.raises(ValueError, match=message):
+        get("random-search")().setup(xor_problem(), initial, np.random.default_rng(0))
+    with pytest.raises(ValueError, match=message):
+        fit(get("backprop")(), xor_problem(), Budget(steps=1), np.random.default_rng(0), initial=initial)
+
+
+@pytest.mark.parametrize(
+    "kw, message",
+    [
+        ({"hidden": (0,)}, r"hidden layer sizes must be integers >= 1, got \(0,\)"),
+        ({"hidden": "eight"}, "hidden layer sizes must be integers >= 1"),
+        ({"activation": "swish"}, "activation: unknown activation 'swish'"),
+        ({"output_activation": "swish"}, "output_activation: unknown activation 'swish'"),
+    ],
+)
+def test_architecture_errors(kw, message):
+    with pytest.raises(ValueError, match=message):
+        Architecture(**kw)
 
 
 # --------------------------------------------------------------------------- best-so-far
 def test_offer_keeps_the_best_and_ignores_failed_evaluations():
-    problem = xor_problem()
+    problem, initial = xor_problem(), xor_initial()
     opt = get("random-search")()
-    opt.setup(problem, np.random.default_rng(0))
-    net = problem.compile(problem.initial)
+    opt.setup(problem, initial, np.random.default_rng(0))
+    net = problem.compile(initial)
     P = np.stack([net.params, net.params * 2, net.params * 3])
-    opt.offer(np.array([np.nan, np.nan, np.nan]), params=P, network=net)
-    assert np.isnan(opt.best_value) and opt.best() is problem.initial
-    opt.offer(np.array([0.5, np.nan, 0.3]), params=P, network=net)
+    cands = Candidates.of_params(net, P)
+    opt.offer(np.array([np.nan, np.nan, np.nan]), cands)
+    assert np.isnan(opt.best_value) and opt.best() is initial
+    opt.offer(np.array([0.5, np.nan, 0.3]), cands)
     assert opt.best_value == 0.3 and opt.best() == net.to_graph(P[2])
-    opt.offer(np.array([0.4]), params=P[:1], network=net)  # worse: kept 0.3
-    assert opt.best_value == 0.3
-    opt.offer(np.array([0.9]), params=P[:1], network=net, replace=True)  # noisy: replaced
+    opt.offer(np.array([0.4]), cands)  # worse: kept 0.3
+    assert opt.best_value == 0.3 and opt.best() == net.to_graph(P[2])
+    opt.offer(np.array([0.9]), cands, replace=True)  # noisy: replaced
     assert opt.best_value == 0.9 and opt.best() == net.to_graph(P[0])
-    opt.offer(np.array([0.1, 0.2]), graphs=[problem.initial, net.to_graph(P[1])])
-    assert opt.best_value == 0.1 and opt.best() is problem.initial
+    opt.offer(np.array([0.1, 0.2]), Candidates.of_graphs([initial, net.to_graph(P[1])]))
+    assert opt.best_value == 0.1 and opt.best() == initial
 
 
 def test_fitness_and_is_better_follow_the_direction():
@@ -286,22 +285,38 @@ def test_asktell_reports_population_statistics_in_the_problem_direction():
         name = "test-fixed"
 
         def _setup(self):
-            self.network = self.problem.compile(self.problem.initial)
+            self.network = self.problem.compile(self.initial)
 
         def ask(self):
-            return np.stack([self.network.params, self.network.params * 0.0])
+            return Candidates.of_params(
+                self.network, np.stack([self.network.params, self.network.params * 0.0])
+            )
 
         def tell(self, fitness):
             self.told = fitness
 
     for problem in (regression_problem(), MaximizeProblem(regression_problem())):
         opt = Fixed()
-        opt.setup(problem, np.random.default_rng(0))
+        opt.setup(problem, sine_initial(), np.random.default_rng(0))
         info = opt.step()
         values = -opt.told if not problem.maximize else opt.told
+        assert values[0] != values[1]
         best = values.max() if problem.maximize else values.min()
         assert info["population_best"] == best == opt.best_value
         assert info["failed"] == 0 and opt.generation == 1
+
+
+def test_asktell_needs_candidates():
+    class Bare(AskTell):
+        name = "test-bare"
+
+        def ask(self):
+            return np.zeros((2, 9))
+
+    opt = Bare()
+    opt.setup(xor_problem(), xor_initial(), np.random.default_rng(0))
+    with pytest.raises(ValueError, match=r"test-bare.ask\(\) must return optimizers.Candidates"):
+        opt.step()
 
 
 # --------------------------------------------------------------------------- configs
@@ -355,85 +370,3 @@ def test_update_rule_names():
     assert isinstance(optimizers.make_rule("nesterov", lr=0.1), optimizers.Momentum)
     with pytest.raises(ValueError, match="unknown update rule 'rprop'; choose one of sgd"):
         optimizers.make_rule("rprop", lr=0.1)
-
-
-# --------------------------------------------------------------------------- problem inputs
-X4 = XOR_X
-Y4 = XOR_Y
-
-
-@pytest.mark.parametrize(
-    "args, kw, message",
-    [
-        ((X4, Y4), {"task": "cls"}, "task must be one of classification, regression"),
-        ((X4[:, 0], Y4), {}, r"X has shape \(4,\); expected \(n_samples, n_features\)"),
-        ((np.zeros((0, 2)), []), {}, "n_samples >= 1"),
-        ((np.where(X4 == 1, np.nan, X4), Y4), {}, "training data: inputs contain NaN"),
-        (([["a", "b"]] * 4, Y4), {}, "training data: inputs are not numeric"),
-        ((X4, Y4[:, None]), {}, r"classification labels have shape \(4, 1\); expected \(4,\)"),
-        ((X4, Y4[:3]), {}, r"training labels have shape \(3,\); expected \(4,\)"),
-        ((X4, [1, 1, 1, 1]), {}, "at least 2 classes, got 1"),
-        ((X4, [0.0, 1.0, np.nan, 1.0]), {}, "labels contain NaN"),
-        ((X4, Y4), {"loss": "hinge"}, "unknown loss 'hinge'; choose one of mse, cross_entropy"),
-        ((X4, [0.0, 1, 2, 3]), {"task": "regression", "loss": "cross_entropy"}, "use mse"),
-        ((X4, list("abcd")), {"task": "regression"}, "regression targets are not numeric"),
-        ((X4, np.zeros((4, 1, 1))), {"task": "regression"}, r"regression targets have shape"),
-        ((X4, [0, 1, np.nan, 0]), {"task": "regression"}, "training targets: targets contain NaN"),
-        (
-            (X4, [0.0, 1, 0]),
-            {"task": "regression"},
-            r"training targets: targets have shape \(3, 1\)",
-        ),
-        ((X4, Y4), {"X_val": X4}, "give both X_val and y_val, or neither"),
-        ((X4, Y4), {"X_val": X4, "y_val": [0, 1, 2, 0]}, "validation labels include 2, which"),
-        ((X4, Y4), {"X_val": X4[:, :1], "y_val": Y4}, "validation data: inputs have 1 columns"),
-        ((X4, Y4), {"initial": "graph"}, "initial must be a networks.Graph, got str"),
-        ((X4, Y4), {"dtype": np.int32}, "dtype must be float32 or float64, got int32"),
-        ((X4, Y4), {"hidden": (0,)}, "hidden layer size must be an integer >= 1, got 0"),
-        ((X4, Y4), {"activation": "swish"}, "unknown activation 'swish'"),
-    ],
-)
-def test_supervised_problem_input_errors(args, kw, message):
-    kw = {"task": "classification", **kw}
-    with pytest.raises(ValueError, match=message):
-        SupervisedProblem(*args, **kw)
-
-
-def test_initial_network_must_fit_the_data():
-    g = networks.mlp(3, [2], 1, rng=np.random.default_rng(0))
-    with pytest.raises(
-        ValueError, match="initial network has 3 inputs and 1 outputs; this problem needs 2 and 1"
-    ):
-        SupervisedProblem(X4, Y4, task="classification", initial=g)
-
-
-def test_problem_keeps_private_read_only_copies_of_its_data():
-    X, y = X4.copy(), np.array(["b", "a", "a", "b"])
-    problem = SupervisedProblem(X, y, task="classification", loss="mse")
-    X[0, 0] = 99.0
-    assert problem.X[0, 0] == 0.0
-    with pytest.raises(ValueError, match="read-only"):
-        problem.X[0, 0] = 1.0
-    with pytest.raises(ValueError, match="read-only"):
-        problem.y[0] = 1.0
-    assert list(problem.classes) == ["a", "b"] and list(problem.labels) == [1, 0, 0, 1]
-
-
-def test_classification_outputs_and_targets():
-    two = SupervisedProblem(X4, Y4, task="classification")
-    assert two.n_outputs == 1 and two.loss == "cross_entropy" and two.y.dtype == np.int64
-    three = SupervisedProblem(X4, [0, 1, 2, 1], task="classification", loss="mse")
-    assert three.n_outputs == 3 and np.array_equal(three.y[3], [0.0, 1.0, 0.0])
-    reg = SupervisedProblem(X4, np.zeros((4, 2)), task="regression")
-    assert reg.n_outputs == 2 and reg.loss == "mse" and reg.metric_name == "mse"
-    assert two.predict(two.initial, X4).shape == (4,)
-    with pytest.raises(ValueError, match="inputs have 3 columns"):
-        two.predict(two.initial, np.zeros((1, 3)))
-
-
-def test_base_problem_is_not_differentiable_by_default():
-    p = optimizers.Problem()
-    with pytest.raises(ValueError, match="not differentiable"):
-        p.loss_and_grad(None, None)
-    with pytest.raises(NotImplementedError):
-        p.evaluate(None, None)

@@ -4,6 +4,9 @@ Beyond the contract suite (which runs them automatically): configs validated up 
 one batched evaluation per generation, minibatch fitness, maximisation, no global random
 state except the stdlib ``random`` that fit seeds, no ``deap.creator``, DEAP's Logbook in
 the curve, IPOP restarts, the separable CMA-ES, and the quality bars on XOR and iris.
+
+Every run starts from an explicit Graph (``initial=``) drawn from a fixed seed, so a test's
+runs are the same whatever the run's own seed draws first.
 """
 
 from __future__ import annotations
@@ -14,46 +17,52 @@ import random
 import numpy as np
 import pytest
 from deap import creator, tools
-from helpers import MaximizeProblem, objective, xor_problem
+from helpers import XOR_X, XOR_Y, MaximizeProblem, objective, xor_initial, xor_problem
 from sklearn.datasets import load_iris
 
 import networks
 import optimizers
-from optimizers import Budget, SupervisedProblem, fit
+from optimizers import Architecture, Budget, SupervisedProblem, fit
 from optimizers.cmaes import CMAES, DIAGONAL_AUTO_N, FullStrategy, SepStrategy
 from optimizers.es import ES
 from optimizers.ga import GA
 
 NAMES = ("ga", "es", "cmaes")
-XOR_X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
-XOR_Y = np.array([0, 1, 1, 0])
 
 
-def sigmoid_xor(seed: int) -> SupervisedProblem:
-    """The issue's XOR: 2-2-1 sigmoid, mse on 0/1 targets, initial network from ``seed``."""
-    return xor_problem(activation="sigmoid", init_seed=seed)
+def sigmoid_xor(seed: int) -> tuple[SupervisedProblem, networks.Graph]:
+    """The issue's XOR: mse on 0/1 targets, and its 2-2-1 sigmoid initial network drawn
+    from ``seed``."""
+    return xor_problem(), xor_initial(seed, activation="sigmoid")
 
 
-def iris(seed: int = 0) -> SupervisedProblem:
-    """Iris, 4-8-3 tanh, standardised, all 150 samples as the training set."""
+IRIS_NET = Architecture(hidden=(8,), activation="tanh")
+
+
+def iris() -> SupervisedProblem:
+    """Iris, standardised, all 150 samples as the training set."""
     X, y = load_iris(return_X_y=True)
     X = (X - X.mean(axis=0)) / X.std(axis=0)
-    return SupervisedProblem(
-        X, y, task="classification", hidden=(8,), activation="tanh", init_seed=seed, name="iris"
-    )
+    return SupervisedProblem(X, y, task_type="classification", name="iris")
 
 
-def solves_xor(problem: SupervisedProblem, graph: networks.Graph) -> bool:
-    out = problem.compile(graph).forward(XOR_X)[:, 0]
+def iris_initial(seed: int = 0) -> networks.Graph:
+    """A 4-8-3 tanh network for iris drawn from ``default_rng(seed)``."""
+    return IRIS_NET.build(4, 3, rng=np.random.default_rng(seed))
+
+
+def solves_xor(graph: networks.Graph) -> bool:
+    out = networks.compile(graph).forward(XOR_X)[:, 0]
     return bool(np.all((out > 0.5) == (XOR_Y == 1)))
 
 
-def run(name: str, problem, evaluations: float, seed: int, **params):
+def run(name: str, problem, evaluations: float, seed: int, initial, **params):
     return fit(
         optimizers.get(name)(**params),
         problem,
         Budget(evaluations=evaluations),
         np.random.default_rng(seed),
+        initial=initial,
     )
 
 
@@ -95,7 +104,7 @@ def test_unknown_parameter_is_refused(name):
 
 def test_mu_larger_than_default_population_is_refused_at_setup():
     with pytest.raises(ValueError, match="mu"):
-        CMAES(mu=50).setup(sigmoid_xor(0), np.random.default_rng(0))
+        CMAES(mu=50).setup(*sigmoid_xor(0), np.random.default_rng(0))
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -107,70 +116,83 @@ def test_config_round_trips_through_json_types(name):
 
 # -- how they spend compute ---------------------------------------------------------------
 class CountingProblem(SupervisedProblem):
-    """Records the shape of every evaluate call and the rows it used."""
+    """Records the shape of every population it evaluates and the rows it used."""
 
     def __init__(self, *args, **kw) -> None:
         super().__init__(*args, **kw)
         self.calls: list[tuple[tuple[int, ...], np.ndarray | None]] = []
 
-    def evaluate(self, params, network, idx=None):
-        self.calls.append((np.shape(params), None if idx is None else np.array(idx)))
-        return super().evaluate(params, network, idx)
+    def _objectives(self, candidates, rows, rng):
+        self.calls.append((candidates.params.shape, None if rows is None else np.array(rows)))
+        return super()._objectives(candidates, rows, rng)
 
 
-def counting_xor(**kw) -> CountingProblem:
-    return CountingProblem(
-        XOR_X,
-        XOR_Y,
-        task="classification",
-        loss="mse",
-        hidden=(2,),
-        activation="sigmoid",
-        output_activation="sigmoid",
-        **kw,
-    )
+def counting_xor() -> tuple[CountingProblem, networks.Graph]:
+    """XOR that records its evaluations, and the 2-2-1 sigmoid network of seed 0."""
+    problem = CountingProblem(XOR_X, XOR_Y, task_type="classification", loss="mse")
+    return problem, xor_initial(0, activation="sigmoid")
+
+
+def counting_iris() -> tuple[CountingProblem, networks.Graph]:
+    """Raw iris that records its evaluations, and a 4-4-3 tanh network of seed 0."""
+    X, y = load_iris(return_X_y=True)
+    problem = CountingProblem(X, y, task_type="classification")
+    return problem, Architecture(hidden=(4,)).build(4, 3, rng=np.random.default_rng(0))
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_one_batched_evaluation_per_generation(name):
-    problem = counting_xor()
-    result = run(name, problem, 400, 0)
-    n = problem.compile(problem.initial).n_params
+    problem, initial = counting_xor()
+    result = run(name, problem, 400, 0, initial)
+    n = problem.compile(initial).n_params
     assert len(problem.calls) == result.meter["steps"] > 1
     assert all(len(shape) == 2 and shape[1] == n and shape[0] >= 1 for shape, _ in problem.calls)
     assert all(idx is None for _, idx in problem.calls)
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_starts_from_the_problems_initial_network(name):
-    problem = sigmoid_xor(3)
+def test_starts_from_the_runs_initial_network(name):
+    problem, initial = sigmoid_xor(3)
     opt = optimizers.get(name)()
-    opt.setup(problem, np.random.default_rng(0))
-    x0 = problem.compile(problem.initial).params
+    opt.setup(problem, initial, np.random.default_rng(0))
+    x0 = problem.compile(initial).params
     if name == "cmaes":
         assert np.array_equal(opt.strategy.centroid, x0)
     else:
-        assert np.array_equal(opt.ask()[0], x0)
-    assert opt.best().to_json() == problem.initial.to_json()
+        assert np.array_equal(opt.ask().params[0], x0)
+    assert opt.best().to_json() == initial.to_json()
 
 
 def test_full_batch_ga_evaluates_only_changed_individuals():
-    problem = counting_xor()
-    run("ga", problem, 1000, 0, population=20, cxpb=0.0, mutpb=0.5, elite=2)
+    problem, initial = counting_xor()
+    run("ga", problem, 1000, 0, initial, population=20, cxpb=0.0, mutpb=0.5, elite=2)
     sizes = [shape[0] for shape, _ in problem.calls]
+    assert len(sizes) > 1
     assert sizes[0] == 20  # the whole first population
     assert all(s < 20 for s in sizes[1:])  # elites and unchanged clones keep their fitness
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_minibatch_fitness_uses_a_fresh_subset_each_generation(name):
-    X, y = load_iris(return_X_y=True)
-    problem = CountingProblem(X, y, task="classification", hidden=(4,), init_seed=0)
-    result = run(name, problem, 300, 0, minibatch_size=10)
+    problem, initial = counting_iris()
+    opt = optimizers.get(name)(minibatch_size=10)
+    seen = []  # at each recorded step: best()'s loss on all rows and on the step's minibatch
+
+    def measure(record: dict) -> None:
+        net, rows = networks.compile(opt.best()), problem.calls[-1][1]
+        full = float(net.losses(problem.X, problem.y, problem.loss))
+        seen.append((full, float(net.losses(problem.X[rows], problem.y[rows], problem.loss))))
+
+    result = fit(
+        opt, problem, Budget(evaluations=300), np.random.default_rng(0), initial=initial,
+        on_step=measure,
+    )
     idxs = [idx for _, idx in problem.calls]
+    assert len(idxs) == len(result.curve) > 1
     assert all(idx is not None and len(idx) == 10 and len(set(idx)) == 10 for idx in idxs)
     assert len({tuple(idx) for idx in idxs}) > 1
     # each generation re-measures its whole population on its minibatch: P * 10 samples
+    # (the last one only the candidates its budget had room for)
     sizes = [shape[0] for shape, _ in problem.calls]
     c = optimizers.get(name).Config()
     if name == "ga":
@@ -179,85 +201,119 @@ def test_minibatch_fitness_uses_a_fresh_subset_each_generation(name):
         whole = c.mu + c.lambda_
     else:  # cmaes samples lambda new points each generation
         whole = sizes[0]
-    assert sizes[1:] == [whole] * (len(sizes) - 1)
+    assert sizes[1:-1] == [whole] * (len(sizes) - 2)
+    assert 1 <= sizes[-1] <= whole
     samples = sum(shape[0] * 10 for shape, _ in problem.calls)
     assert result.meter["samples"] == samples
     assert result.meter["evaluations"] == pytest.approx(samples / 150)
+    assert result.meter["evaluations"] <= 300
+    # the curve's train_loss is the loop's ruler: best()'s loss on all the training rows;
+    # the optimizer's own figure (best_objective) is its loss on that step's minibatch
+    for record, (full, minibatch) in zip(result.curve, seen, strict=True):
+        assert record["train_loss"] == pytest.approx(full, rel=1e-12)
+        assert record["best_objective"] == pytest.approx(minibatch, rel=1e-12)
+    assert sum(r["train_loss"] != r["best_objective"] for r in result.curve) > len(seen) // 2
     assert run_summary_of(name, minibatch_size=10) == run_summary_of(name, minibatch_size=10)
 
 
 def run_summary_of(name, **params):
     X, y = load_iris(return_X_y=True)
-    problem = SupervisedProblem(X, y, task="classification", hidden=(4,), init_seed=0)
-    r = run(name, problem, 200, 1, **params)
+    problem = SupervisedProblem(X, y, task_type="classification")
+    initial = Architecture(hidden=(4,)).build(4, 3, rng=np.random.default_rng(0))
+    r = run(name, problem, 200, 1, initial, **params)
     return r.best.to_json(), [c["population_best"] for c in r.curve]
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_minibatch_as_large_as_the_data_is_full_batch(name):
-    problem = counting_xor()
-    run(name, problem, 100, 0, minibatch_size=4)
-    assert all(idx is None for _, idx in problem.calls)
+    problem, initial = counting_xor()
+    run(name, problem, 100, 0, initial, minibatch_size=4)
+    assert problem.calls and all(idx is None for _, idx in problem.calls)
 
 
 def test_minibatch_cmaes_learns_iris():
-    problem = iris(0)
-    start = objective(problem, problem.initial)
-    opt = CMAES(minibatch_size=16)  # each generation costs 16 x 16 / 150 evaluations
-    result = fit(opt, problem, Budget(steps=200), np.random.default_rng(0))
-    assert objective(problem, result.best) < start
-    assert result.metrics["train_accuracy"] >= 0.9
+    """Minibatch CMA-ES (16 rows) at least halves iris's loss in 200 generations and
+    reaches 0.9 training accuracy, on every seed (measured on seeds 0-9: at most 0.43 of
+    the start's loss, accuracy 0.96-0.98), judged on the loop's full-data ruler."""
+    for seed in range(3):
+        problem, initial = iris(), iris_initial(seed)
+        start = objective(problem, initial)
+        opt = CMAES(minibatch_size=16)  # each generation costs 16 x 16 / 150 evaluations
+        result = fit(opt, problem, Budget(steps=200), np.random.default_rng(seed), initial=initial)
+        final = objective(problem, result.best)
+        assert result.curve[-1]["train_loss"] == pytest.approx(final, rel=1e-12)
+        assert final < 0.5 * start, (seed, start, final)
+        assert result.metrics["train_accuracy"] >= 0.9, (seed, result.metrics)
 
 
 # -- maximisation -------------------------------------------------------------------------
+# a clear improvement on XOR in 1,000 evaluations: the final loss at most this share of the
+# initial network's (as the contract suite asks; GA, the slowest here, reached 0.67-0.83
+# on seeds 0-9, ES 0.12-0.58, CMA-ES 0-0.64)
+MAXIMISE_BAR = 0.9
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_maximising_minus_loss_is_minimising_loss(name):
-    minimise = run(name, sigmoid_xor(1), 1000, 2)
-    maximise = run(name, MaximizeProblem(sigmoid_xor(1)), 1000, 2)
+    problem, initial = sigmoid_xor(1)
+    minimise = run(name, problem, 1000, 2, initial)
+    maximise = run(name, MaximizeProblem(problem), 1000, 2, initial)
     assert maximise.best.to_json() == minimise.best.to_json()
+    assert len(maximise.curve) == len(minimise.curve) > 1
     for a, b in zip(minimise.curve, maximise.curve):
-        assert b["train_loss"] == -a["train_loss"]
+        assert b["best_objective"] == -a["best_objective"]  # the optimizer's own figure
+        assert b["train_loss"] == a["train_loss"]  # the loop's ruler: the same loss
         assert b["population_best"] == -a["population_best"]
         assert b["population_worst"] == -a["population_worst"]
-    assert maximise.curve[-1]["train_loss"] > maximise.curve[0]["train_loss"]
+    # the maximiser climbs: its best -mse rises above -MAXIMISE_BAR x the start's mse
+    start = objective(problem, initial)
+    assert maximise.curve[-1]["best_objective"] > -MAXIMISE_BAR * start
+    assert maximise.curve[-1]["train_loss"] < MAXIMISE_BAR * start
 
 
 # -- randomness and pickling --------------------------------------------------------------
 @pytest.mark.parametrize("name", NAMES)
 def test_ignores_numpy_global_random_state(name):
+    problem, initial = sigmoid_xor(0)
     saved = np.random.get_state()  # noqa: NPY002 - this test perturbs the legacy state
     try:
         np.random.seed(0)  # noqa: NPY002
-        a = run(name, sigmoid_xor(0), 500, 1)
+        a = run(name, problem, 500, 1, initial)
         np.random.seed(12345)  # noqa: NPY002
-        b = run(name, sigmoid_xor(0), 500, 1)
+        b = run(name, problem, 500, 1, initial)
     finally:
         np.random.set_state(saved)  # noqa: NPY002
     assert a.best.to_json() == b.best.to_json()
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_never_seeds_stdlib_random_itself(name, monkeypatch):
-    rng = np.random.default_rng(0)
-    optimizers.seed_stdlib_random(rng)  # what fit does, once
-
-    def refuse(*args, **kw):
-        raise AssertionError("random.seed called outside optimizers.seed_stdlib_random")
-
-    monkeypatch.setattr(random, "seed", refuse)
+def test_seeds_stdlib_random_once_at_setup_from_the_runs_rng(name, monkeypatch):
+    """DEAP's operators read Python's global random: setup seeds it once, through
+    optimizers.seed_stdlib_random, from the run's rng; steps never seed it again, and what
+    it held before the run does not matter."""
+    problem, initial = sigmoid_xor(0)
+    seeds = []
+    seed = random.seed
+    monkeypatch.setattr(random, "seed", lambda *a, **k: (seeds.append(a), seed(*a, **k)))
     opt = optimizers.get(name)()
-    opt.setup(sigmoid_xor(0), rng)
+    opt.setup(problem, initial, np.random.default_rng(0))
+    assert seeds == [(int(np.random.default_rng(0).integers(2**63)),)]
     for _ in range(3):
         opt.step()
+    assert len(seeds) == 1
+    monkeypatch.undo()
+    results = []
+    for before in (0, 99):
+        random.seed(before)
+        results.append(run(name, problem, 300, 1, initial).best.to_json())
+    assert results[0] == results[1]
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_uses_no_deap_creator_classes_and_pickles_mid_run(name):
     before = set(vars(creator))
     opt = optimizers.get(name)()
-    rng = np.random.default_rng(0)
-    optimizers.seed_stdlib_random(rng)
-    opt.setup(sigmoid_xor(0), rng)
+    opt.setup(*sigmoid_xor(0), np.random.default_rng(0))
     opt.step()
     opt.step()
     assert set(vars(creator)) == before
@@ -271,7 +327,8 @@ def test_uses_no_deap_creator_classes_and_pickles_mid_run(name):
 @pytest.mark.parametrize("name", NAMES)
 def test_logbook_statistics_flow_into_the_curve(name):
     opt = optimizers.get(name)()
-    result = fit(opt, sigmoid_xor(0), Budget(steps=4), np.random.default_rng(0))
+    problem, initial = sigmoid_xor(0)
+    result = fit(opt, problem, Budget(steps=4), np.random.default_rng(0), initial=initial)
     assert len(opt.logbook) == len(result.curve) == 4
     assert opt.logbook.select("gen") == [0, 1, 2, 3]
     for record, entry in zip(result.curve, opt.logbook):
@@ -280,54 +337,67 @@ def test_logbook_statistics_flow_into_the_curve(name):
         assert record["population_std"] == entry["std"] >= 0
         assert record["nevals"] == entry["nevals"] >= 1
         assert record["failed"] == 0
-    extra = {"es": "step_size", "cmaes": "sigma"}.get(name)
-    if extra:
-        assert all(np.isfinite(r[extra]) and r[extra] > 0 for r in result.curve)
+    extra = {"ga": [], "es": ["step_size"], "cmaes": ["sigma"]}[name]
+    assert all(np.isfinite(r[k]) and r[k] > 0 for r in result.curve for k in extra)
 
 
 def test_ga_elitism_never_loses_the_best():
-    result = run("ga", sigmoid_xor(0), 3000, 0)
+    problem, initial = sigmoid_xor(0)
+    result = run("ga", problem, 3000, 0, initial)
     best = [r["population_best"] for r in result.curve]
+    assert len(best) > 1
     assert all(b <= a for a, b in zip(best, best[1:]))
+
+
+# a clear improvement on iris: the final loss at most this share of the initial network's
+IRIS_IMPROVEMENT = 0.5
+IMPROVEMENT_SEEDS = range(3)
 
 
 @pytest.mark.parametrize("crossover", ["blend", "two_point", "sbx"])
 def test_every_ga_crossover_improves(crossover):
-    problem = iris(0)
+    """Each crossover at least halves iris's loss in 2,000 evaluations on every seed
+    (measured on seeds 0-9: at most 0.26 of the start's loss for any crossover)."""
     opt = optimizers.get("ga")(crossover=crossover)
-    opt.setup(problem, np.random.default_rng(0))
+    opt.setup(iris(), iris_initial(0), np.random.default_rng(0))
     operators = {"blend": tools.cxBlend, "two_point": tools.cxTwoPoint}
     assert opt.toolbox.mate.func is operators.get(crossover, tools.cxSimulatedBinary)
-    start = objective(problem, problem.initial)
-    result = run("ga", problem, 2000, 0, crossover=crossover)
-    assert objective(problem, result.best) < 0.5 * start
+    for seed in IMPROVEMENT_SEEDS:
+        problem, initial = iris(), iris_initial(seed)
+        start = objective(problem, initial)
+        result = run("ga", problem, 2000, seed, initial, crossover=crossover)
+        final = objective(problem, result.best)
+        assert final < IRIS_IMPROVEMENT * start, (seed, start, final)
 
 
 @pytest.mark.parametrize("kind", ["comma", "plus"])
 def test_es_kinds_improve_and_keep_step_sizes_above_the_floor(kind):
-    opt = ES(kind=kind, mu=10, lambda_=40, min_strategy=0.05)
-    problem = iris(0)
-    start = objective(problem, problem.initial)
-    fit(opt, problem, Budget(evaluations=3000), np.random.default_rng(0))
-    assert opt.best_value < 0.5 * start
-    assert all(min(ind.strategy) >= 0.05 for ind in opt.population)
+    """Both kinds at least halve iris's loss in 3,000 evaluations on every seed (measured
+    on seeds 0-9: at most 0.37 of the start's loss with comma, 0.07 with plus)."""
+    for seed in IMPROVEMENT_SEEDS:
+        opt = ES(kind=kind, mu=10, lambda_=40, min_strategy=0.05)
+        problem, initial = iris(), iris_initial(seed)
+        start = objective(problem, initial)
+        fit(opt, problem, Budget(evaluations=3000), np.random.default_rng(seed), initial=initial)
+        assert opt.best_value == pytest.approx(objective(problem, opt.best()), rel=1e-12)
+        assert opt.best_value < IRIS_IMPROVEMENT * start, (seed, start, opt.best_value)
+        assert all(min(ind.strategy) >= 0.05 for ind in opt.population)
 
 
 class FailingProblem(SupervisedProblem):
     """Every third individual's evaluation fails (NaN)."""
 
-    def evaluate(self, params, network, idx=None):
-        values = super().evaluate(params, network, idx)
+    def _objectives(self, candidates, rows, rng):
+        values = np.array(super()._objectives(candidates, rows, rng), dtype=np.float64)
         values[::3] = np.nan
         return values
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_failed_evaluations_are_survived_and_counted(name):
-    problem = FailingProblem(
-        XOR_X, XOR_Y, task="classification", loss="mse", hidden=(2,), activation="sigmoid"
-    )
-    result = run(name, problem, 500, 0)
+    problem = FailingProblem(XOR_X, XOR_Y, task_type="classification", loss="mse")
+    initial = xor_initial(0, activation="sigmoid", output_activation="identity")
+    result = run(name, problem, 500, 0, initial)
     assert result.status == "done"
     assert np.isfinite(result.metrics["train_loss"])
     assert any(r["failed"] > 0 for r in result.curve)
@@ -336,7 +406,7 @@ def test_failed_evaluations_are_survived_and_counted(name):
 # -- CMA-ES specifics ---------------------------------------------------------------------
 def test_default_population_is_4_plus_3_ln_n():
     opt = CMAES()
-    opt.setup(iris(0), np.random.default_rng(0))
+    opt.setup(iris(), iris_initial(0), np.random.default_rng(0))
     n = opt.network.n_params
     assert n == 67
     assert opt.strategy.lambda_ == int(4 + 3 * np.log(n)) == 16
@@ -346,7 +416,10 @@ def test_default_population_is_4_plus_3_ln_n():
 
 def test_ipop_restarts_double_the_population_then_stop():
     opt = CMAES(restarts=2, tolx=1e3)  # every strategy "stagnates" at once
-    result = fit(opt, sigmoid_xor(0), Budget(evaluations=10_000), np.random.default_rng(0))
+    problem, initial = sigmoid_xor(0)
+    result = fit(
+        opt, problem, Budget(evaluations=10_000), np.random.default_rng(0), initial=initial
+    )
     assert opt.done
     assert [r["population_size"] for r in result.curve] == [10, 20, 40]
     assert [r["restarts"] for r in result.curve] == [0, 1, 2]
@@ -354,37 +427,51 @@ def test_ipop_restarts_double_the_population_then_stop():
 
 
 def test_restarts_keep_the_best_network():
-    problem = sigmoid_xor(3)
+    problem, initial = sigmoid_xor(3)
     opt = CMAES(restarts=3)
-    fit(opt, problem, Budget(evaluations=10_000), np.random.default_rng(0))
+    fit(opt, problem, Budget(evaluations=10_000), np.random.default_rng(0), initial=initial)
     assert opt.restarts_done >= 1
     assert opt.best_value == pytest.approx(objective(problem, opt.best()), abs=1e-12)
-    assert solves_xor(problem, opt.best())
+    assert solves_xor(opt.best())
 
 
-def wide_problem(hidden: int = 100) -> SupervisedProblem:
+def wide_problem(hidden: int = 100) -> tuple[SupervisedProblem, networks.Graph]:
+    """Raw iris and a 4-hidden-3 tanh network of seed 0."""
     X, y = load_iris(return_X_y=True)
-    return SupervisedProblem(X, y, task="classification", hidden=(hidden,), init_seed=0)
+    problem = SupervisedProblem(X, y, task_type="classification")
+    return problem, Architecture(hidden=(hidden,)).build(4, 3, rng=np.random.default_rng(0))
 
 
 def test_diagonal_auto_switches_to_sep_cma_for_large_networks():
     small, large = CMAES(), CMAES()
-    small.setup(iris(0), np.random.default_rng(0))
-    large.setup(wide_problem(), np.random.default_rng(0))
+    small.setup(iris(), iris_initial(0), np.random.default_rng(0))
+    large.setup(*wide_problem(), np.random.default_rng(0))
     assert small.network.n_params <= DIAGONAL_AUTO_N < large.network.n_params
     assert isinstance(small.strategy, FullStrategy)
     assert isinstance(large.strategy, SepStrategy)
     n = large.network.n_params
     assert all(np.size(v) <= 2 * n for v in vars(large.strategy).values())  # no n x n matrix
-    for _ in range(20):
-        large.step()
-    assert large.best_value < objective(large.problem, large.problem.initial)
+
+
+def test_sep_cma_improves_a_large_network_clearly():
+    """sep-CMA-ES on the 4-100-3 network (803 weights: diagonal="auto" picks it) cuts its
+    loss by at least a third in 20 generations, on every seed (measured on seeds 0-9: at
+    most 0.46 of the start's loss)."""
+    for seed in IMPROVEMENT_SEEDS:
+        problem, initial = wide_problem()
+        opt = CMAES()
+        opt.setup(problem, initial, np.random.default_rng(seed))
+        assert isinstance(opt.strategy, SepStrategy)
+        for _ in range(20):
+            opt.step()
+        start = objective(problem, initial)
+        assert opt.best_value < 2 / 3 * start, (seed, start, opt.best_value)
 
 
 @pytest.mark.parametrize("diagonal", [True, False])
 def test_diagonal_can_be_forced(diagonal):
     opt = CMAES(diagonal=diagonal)
-    opt.setup(wide_problem(4) if diagonal else wide_problem(), np.random.default_rng(0))
+    opt.setup(*(wide_problem(4) if diagonal else wide_problem()), np.random.default_rng(0))
     assert isinstance(opt.strategy, SepStrategy if diagonal else FullStrategy)
 
 
@@ -421,7 +508,7 @@ def test_sep_cma_solves_a_separable_ellipsoid_faster_than_full_cma():
 
 
 def test_sep_cma_on_iris():
-    result = run("cmaes", iris(0), 4800, 0, diagonal=True)
+    result = run("cmaes", iris(), 4800, 0, iris_initial(0), diagonal=True)
     assert result.metrics["train_accuracy"] >= 0.97
 
 
@@ -431,11 +518,14 @@ XOR_EVALS = 10_000
 
 @pytest.mark.parametrize("name", NAMES)
 def test_xor_solved_on_at_least_9_of_10_seeds(name):
+    """Solved: best() puts all four outputs on the correct side of 0.5, as the loop measures
+    it (train_accuracy 1) and as checked here on the network itself."""
     solved = []
     for seed in range(10):
-        problem = sigmoid_xor(seed)
-        result = run(name, problem, XOR_EVALS, seed)
-        solved.append(solves_xor(problem, result.best))
+        problem, initial = sigmoid_xor(seed)
+        result = run(name, problem, XOR_EVALS, seed, initial)
+        assert solves_xor(result.best) == (result.metrics["train_accuracy"] == 1.0)
+        solved.append(solves_xor(result.best))
     assert sum(solved) >= 9, solved
 
 
@@ -446,8 +536,8 @@ def iris_accuracies(name: str, seeds) -> list[float]:
     bar, evals = IRIS_BARS[name]
     out = []
     for seed in seeds:
-        result = run(name, iris(seed), evals, seed)
-        assert result.meter["evaluations"] <= evals + 100
+        result = run(name, iris(), evals, seed, iris_initial(seed))
+        assert result.meter["evaluations"] <= evals
         out.append(result.metrics["train_accuracy"])
     return out
 
@@ -455,8 +545,8 @@ def iris_accuracies(name: str, seeds) -> list[float]:
 @pytest.mark.parametrize("name", NAMES)
 def test_iris_quality_bar_ten_seeds(name):
     """GA and ES meet their bar on every seed; CMA-ES (whose bar is 0.99) on at least 9 of
-    10 (on seeds 0-39 it meets it on 39; seed 0 stops at 0.987, two errors, as pycma and
-    DEAP's own loop also do on some seeds)."""
+    10 (on seeds 0-39 it meets it on 39, as pycma and DEAP's own loop miss it on some
+    seeds)."""
     bar, _ = IRIS_BARS[name]
     acc = iris_accuracies(name, range(10))
     need = 9 if name == "cmaes" else 10

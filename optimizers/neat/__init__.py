@@ -2,14 +2,14 @@
 :class:`networks.Graph`.
 
 Modules: :mod:`.config` (NEATConfig, the paper's XOR settings as defaults),
-:mod:`.innovation` (the innovation tracker), :mod:`.genomes` (a population as one struct of
-arrays), :mod:`.mutation`, :mod:`.crossover`, :mod:`.species` (compatibility distance,
-speciation, sharing, allotment) and :mod:`.neat` (the optimizer).
+:mod:`.innovation` (the innovation tracker), :mod:`.mutation`, :mod:`.crossover`,
+:mod:`.species` (compatibility distance, speciation, sharing, allotment) and :mod:`.neat`
+(the optimizer). The population is a :class:`networks.Genomes` (Graphs as one struct of
+arrays).
 """
 
 from .config import NEATConfig
 from .crossover import crossover, crossover_graphs
-from .genomes import Genomes
 from .innovation import InnovationTracker
 from .neat import NEAT
 from .species import allot, distances, shared_fitness, speciate
@@ -17,7 +17,6 @@ from .species import allot, distances, shared_fitness, speciate
 __all__ = [
     "NEAT",
     "NEATConfig",
-    "Genomes",
     "InnovationTracker",
     "crossover",
     "crossover_graphs",

@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from networks import Graph
-
-from .genomes import Genomes, find_pairs
+from networks import Genomes, Graph, find_pairs
 
 __all__ = ["crossover", "crossover_graphs"]
 

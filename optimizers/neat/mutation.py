@@ -20,9 +20,18 @@ import copy
 
 import numpy as np
 
-from networks import HIDDEN, INPUT, OUTPUT, levels
+from networks import (
+    HIDDEN,
+    INPUT,
+    NODE_FIELDS,
+    OUTPUT,
+    Genomes,
+    find_pairs,
+    levels,
+    segment_gather,
+    segment_offsets,
+)
 
-from .genomes import Genomes, find_pairs, pick_in_segments, segment_gather
 from .innovation import InnovationTracker
 
 __all__ = [
@@ -40,6 +49,23 @@ __all__ = [
 ]
 
 _CLOSURE_MAX_NODES = 128  # above this, new connections must not go down a level
+
+
+def pick_in_segments(
+    mask: np.ndarray, owner: np.ndarray, n_segments: int, want: np.ndarray, rng
+) -> np.ndarray:
+    """For each segment k with ``want[k]``, the index of a uniformly chosen element with
+    ``mask`` true in segment k (-1 where there is none). owner: (n,) segment of each element,
+    non-decreasing. Returns (n_segments,) int64. (The random picking behind the mutations;
+    the segment helpers without randomness are in networks.genomes.)"""
+    cand = np.flatnonzero(mask & want[owner])
+    counts = np.bincount(owner[cand], minlength=n_segments)
+    starts = segment_offsets(counts)[:-1]
+    u = rng.random(n_segments)
+    out = np.full(n_segments, -1, dtype=np.int64)
+    ok = want & (counts > 0)
+    out[ok] = cand[starts[ok] + (u[ok] * counts[ok]).astype(np.int64)]
+    return out
 
 
 def perturb(values, sel, rng, *, replace_rate: float, power: float, init_std: float, limit: float):
@@ -97,7 +123,7 @@ def mutate_activations(g: Genomes, chosen, rng, codes: np.ndarray) -> None:
 
 
 def _no_nodes() -> dict:
-    return {name: np.zeros(0) for name in ("node_id", "node_kind", "node_act", "node_bias")}
+    return {name: np.zeros(0) for name in NODE_FIELDS}
 
 
 def _split_genes(g: Genomes, chosen, rng, tracker: InnovationTracker, activation: int):

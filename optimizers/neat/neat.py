@@ -1,8 +1,8 @@
 """``neat``: NeuroEvolution of Augmenting Topologies (Stanley & Miikkulainen 2002).
 
 A genome is a :class:`networks.Graph`. The run starts from minimal networks (every input
-connected to every output, random weights) or from perturbed copies of the problem's
-initial Graph. Each step is one generation:
+connected to every output, random weights; output activations as in the run's initial
+Graph) or from perturbed copies of the run's initial Graph. Each step is one generation:
 
 1. (from the second step on) breed the next population from the last one: species whose
    best fitness has not improved for ``max_stagnation`` generations get no offspring (the
@@ -14,8 +14,9 @@ initial Graph. Each step is one generation:
    then mutated; the children are speciated against one random representative of each
    species of the last generation; if no species may reproduce, the population is seeded
    again from the start network (complete extinction never ends the run);
-2. evaluate the whole population in one call to ``problem.evaluate_graphs`` (one network
-   evaluation per genome) and report, as the step's record: best and mean objective
+2. evaluate the whole population in one call to ``problem.evaluate`` (one network
+   evaluation per genome; the last generation of a run evaluates only the genomes its
+   budget has room for) and report, as the step's record: best and mean objective
    (``population_best``, ``population_mean``) and fitness (``best_fitness``,
    ``mean_fitness``: problem.fitness, higher is better), failed evaluations, the number
    and sizes of species, the compatibility threshold, hidden nodes and enabled connections
@@ -23,7 +24,8 @@ initial Graph. Each step is one generation:
 
 Fitness for sharing: see :class:`NEATConfig` (``fitness_shift``). After a step,
 ``population`` holds the Graphs just evaluated and ``values`` their objectives (the same
-order), which is what a driver checks for a solution.
+order). Whether a run solved its task is judged by the loop on ``best()``, as for every
+optimizer.
 """
 
 from __future__ import annotations
@@ -32,12 +34,21 @@ import logging
 
 import numpy as np
 
-from networks import HIDDEN, INPUT, OUTPUT, Graph, activation_code, minimal
+from networks import (
+    HIDDEN,
+    INPUT,
+    OUTPUT,
+    Genomes,
+    Graph,
+    activation_code,
+    minimal,
+    segment_offsets,
+)
 
 from ..base import Optimizer
+from ..candidates import Candidates
 from .config import NEATConfig
 from .crossover import crossover
-from .genomes import Genomes, segment_offsets
 from .innovation import InnovationTracker
 from .mutation import (
     delete_connections,
@@ -79,12 +90,12 @@ class NEAT(Optimizer):
     def _start_graph(self) -> Graph:
         p, c = self.problem, self.config
         if c.start == "initial":
-            return p.initial
+            return self.initial
         g = minimal(p.n_inputs, p.n_outputs, activation=c.activation, rng=self.rng)
         if c.output_activation is not None:
             out_act = np.full(p.n_outputs, activation_code(c.output_activation))
         else:
-            out_act = p.initial.node_act[p.initial.node_kind == OUTPUT]
+            out_act = self.initial.node_act[self.initial.node_kind == OUTPUT]
         act = g.node_act.copy()
         act[g.node_kind == OUTPUT] = out_act
         return g.replace(node_act=act)
@@ -124,12 +135,20 @@ class NEAT(Optimizer):
         if self.fitness is not None:
             self._reproduce()
         graphs = self.genomes.graphs()
-        batch = self.genomes.batch(self.problem.dtype)
-        values = np.asarray(self.problem.evaluate_graphs(batch), dtype=np.float64)
-        self.population, self.values = graphs, values
-        self.offer(values, graphs=graphs)
-        self.fitness = self.problem.fitness(values)
+        candidates = Candidates.of_batch(self.genomes.batch(self.problem.dtype), graphs)
+        values = self.problem.evaluate(candidates)
+        self.offer(values, candidates)
         self.generation += 1
+        if not len(values):  # no room in the budget for a single genome
+            self.done = True
+            return {"failed": 0}
+        if len(values) < len(graphs):  # the budget ran out mid-generation: the run ends
+            self.done = True
+            self.genomes = self.genomes.take(np.arange(len(values)))
+            self.labels = self.labels[: len(values)]
+            graphs = graphs[: len(values)]
+        self.population, self.values = graphs, values
+        self.fitness = self.problem.fitness(values)
         return self._record()
 
     def _record(self) -> dict:
@@ -175,7 +194,7 @@ class NEAT(Optimizer):
         self.species_improved = np.where(improved, self.generation, self.species_improved)
         stagnant = self.generation - self.species_improved >= c.max_stagnation
         stagnant[np.argsort(-smax, kind="stable")[: c.species_elitism]] = False
-        alive = ~stagnant & (sizes > 0)
+        alive = ~stagnant  # (every species has members: empty ones are dropped below)
         if not alive.any():
             self.extinctions += 1
             log.warning("neat: every species stagnated; seeding a new population")
@@ -190,7 +209,7 @@ class NEAT(Optimizer):
 
         # parents: the top of each species
         elite = (counts > 0) & (sizes > c.elitism_size)
-        pool = np.minimum(sizes, np.floor(c.survival_threshold * sizes + 1.0).astype(np.int64))
+        pool = np.floor(c.survival_threshold * sizes + 1.0).astype(np.int64)  # <= sizes
         sp = np.repeat(np.arange(S), counts - elite)
         n = len(sp)
         u = rng.random((4, n))

@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from networks import find_sorted
-
-from .genomes import Genomes
+from networks import Genomes, find_sorted
 
 __all__ = ["distances", "speciate", "shared_fitness", "allot"]
 

@@ -1,15 +1,20 @@
-"""A NEAT population as one struct of arrays: many Graphs' arrays concatenated.
+"""A population of Graphs as one struct of arrays: many Graphs' arrays concatenated.
 
 Genome k's nodes are ``node_*[node_off[k]:node_off[k + 1]]`` and its connections
-``conn_*[conn_off[k]:conn_off[k + 1]]``. Breeding works on these flat arrays for the whole
-population at once (a gather builds the children, a keyed search aligns crossover); a
-genome becomes a :class:`networks.Graph` only when asked for.
+``conn_*[conn_off[k]:conn_off[k + 1]]`` (the fields of :data:`networks.graph.FIELD_DTYPES`).
+Evolution works on these flat arrays for the whole population at once (a gather builds the
+children, a keyed search aligns crossover); a genome becomes a :class:`networks.Graph` only
+when asked for, and the whole population compiles for evaluation straight from the arrays
+(:meth:`Genomes.batch`).
 
 Canonical order: within each genome, connections are sorted by innovation number (nodes keep
-their order, which fixes the order of inputs and outputs; new hidden nodes are appended).
+their order, which fixes the order of inputs and outputs; new nodes are appended).
 :meth:`Genomes.from_graphs` sorts, :meth:`Genomes.insert` keeps the order and every other
 operation preserves it, so aligning connection genes (crossover, compatibility distance)
 needs no sorting.
+
+The segment helpers work on any arrays split into consecutive segments by offsets
+(n_segments + 1,): :func:`segment_offsets`, :func:`segment_gather`, :func:`find_pairs`.
 """
 
 from __future__ import annotations
@@ -20,30 +25,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from networks import Graph, PopulationBatch, find_sorted
+from .graph import CONN_FIELDS, FIELD_DTYPES, NODE_FIELDS, Graph
+from .graph_algorithms import find_sorted
+from .population import PopulationBatch
 
-__all__ = [
-    "Genomes",
-    "GenomeViews",
-    "segment_offsets",
-    "segment_gather",
-    "pick_in_segments",
-    "find_pairs",
-]
-
-NODE_FIELDS = ("node_id", "node_kind", "node_act", "node_bias")
-CONN_FIELDS = ("conn_src", "conn_dst", "conn_weight", "conn_enabled", "conn_innov")
-_DTYPES = dict(
-    node_id=np.int64,
-    node_kind=np.int8,
-    node_act=np.int16,
-    node_bias=np.float64,
-    conn_src=np.int64,
-    conn_dst=np.int64,
-    conn_weight=np.float64,
-    conn_enabled=np.bool_,
-    conn_innov=np.int64,
-)
+__all__ = ["Genomes", "GenomeViews", "segment_offsets", "segment_gather", "find_pairs"]
 
 
 def segment_offsets(counts: np.ndarray) -> np.ndarray:
@@ -61,22 +47,6 @@ def segment_gather(off: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.nda
     pos = np.repeat(starts - new_off[:-1], lengths)
     pos += np.arange(len(pos))
     return pos, new_off
-
-
-def pick_in_segments(
-    mask: np.ndarray, owner: np.ndarray, n_segments: int, want: np.ndarray, rng
-) -> np.ndarray:
-    """For each segment k with ``want[k]``, the index of a uniformly chosen element with
-    ``mask`` true in segment k (-1 where there is none). owner: (n,) segment of each element,
-    non-decreasing. Returns (n_segments,) int64."""
-    cand = np.flatnonzero(mask & want[owner])
-    counts = np.bincount(owner[cand], minlength=n_segments)
-    starts = segment_offsets(counts)[:-1]
-    u = rng.random(n_segments)
-    out = np.full(n_segments, -1, dtype=np.int64)
-    ok = want & (counts > 0)
-    out[ok] = cand[starts[ok] + (u[ok] * counts[ok]).astype(np.int64)]
-    return out
 
 
 def find_pairs(want_owner, want_key, owner, key, order=None) -> tuple[np.ndarray, np.ndarray]:
@@ -138,7 +108,7 @@ class Genomes:
         if not graphs:
             raise ValueError("Genomes needs at least one Graph")
         arrays = {
-            name: np.concatenate([getattr(g, name) for g in graphs]).astype(_DTYPES[name])
+            name: np.concatenate([getattr(g, name) for g in graphs]).astype(FIELD_DTYPES[name])
             for name in NODE_FIELDS + CONN_FIELDS
         }
         node_off = segment_offsets([g.n_nodes for g in graphs])
@@ -207,7 +177,9 @@ class Genomes:
                 out.update({name: getattr(self, name) for name in fields})
                 continue
             merged = {
-                name: np.concatenate([getattr(self, name), np.asarray(extra[name], _DTYPES[name])])
+                name: np.concatenate(
+                    [getattr(self, name), np.asarray(extra[name], FIELD_DTYPES[name])]
+                )
                 for name in fields
             }
             owners = np.concatenate([cur_owner, owner])
