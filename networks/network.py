@@ -208,7 +208,7 @@ class Network:
         lead = params.shape[:-1]
         n = X.shape[-2]
         H = np.empty(lead + (self.n_rows, n), dtype=self.dtype)
-        H[..., : self.n_inputs, :] = X.swapaxes(-1, -2)
+        H[..., : self.n_inputs, :] = X.T if X.ndim == 2 else X.transpose(0, 2, 1)
         Z = {}
         for L in self._levels:
             W = self._weights(L, params)
@@ -249,7 +249,8 @@ class Network:
             )
         params = self._check_params(params, population=population)
         X = check_inputs(X, self.n_inputs, self.dtype, stacked=population)
-        check_batches(X, len(params), "individuals")
+        if X.ndim == 3:
+            check_batches(X, len(params), "individuals")
         return X, params
 
     def forward(self, X, params=None, *, check: bool = True) -> np.ndarray:

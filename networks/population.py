@@ -289,7 +289,8 @@ class PopulationBatch:
         """
         if check:
             X = check_inputs(X, self.n_inputs, self.dtype, stacked=True)
-            check_batches(X, self.n_graphs, "graphs")
+            if X.ndim == 3:
+                check_batches(X, self.n_graphs, "graphs")
         return self._forward(X)
 
     def _forward(self, X: np.ndarray) -> np.ndarray:

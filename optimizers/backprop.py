@@ -88,7 +88,8 @@ class Backprop(Optimizer):
         c, problem = self.config, self.problem
         n = problem.n_train
         batch = n if c.batch_size is None else min(c.batch_size, n)
-        order = self.rng.permutation(n)
+        # a full batch needs no shuffle: the same rows, one gradient
+        order = np.arange(n) if batch == n else self.rng.permutation(n)
         total, seen = 0.0, 0
         params = self.params
         for start in range(0, n, batch):

@@ -27,7 +27,15 @@ from networks import Graph
 from .candidates import Candidates
 from .problems import MeteredProblem, Problem
 
-__all__ = ["Optimizer", "AskTell", "Config", "make_config", "check", "population_figures", "check_population"]
+__all__ = [
+    "Optimizer",
+    "AskTell",
+    "Config",
+    "make_config",
+    "check",
+    "population_figures",
+    "check_population",
+]
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

@@ -113,9 +113,7 @@ def _check_args(optimizer, problem, budget, rng, record_every, max_seconds) -> N
         raise ValueError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
     if isinstance(record_every, bool) or not isinstance(record_every, int) or record_every < 1:
         raise ValueError(f"record_every must be an integer >= 1, got {record_every!r}")
-    if max_seconds is not None and not (
-        isinstance(max_seconds, (int, float)) and max_seconds > 0
-    ):
+    if max_seconds is not None and not (isinstance(max_seconds, (int, float)) and max_seconds > 0):
         raise ValueError(f"max_seconds must be a positive number, got {max_seconds!r}")
 
 
@@ -198,4 +196,3 @@ def fit(
         problem=problem.name,
         budget=budget.limits(),
     )
-

@@ -91,12 +91,16 @@ def test_adam_two_steps_by_hand():
     assert s2[1] == pytest.approx(0.1 * 2.0 / (2.0 + 1e-8), rel=1e-13)
 
 
-@pytest.mark.parametrize("rule", [SGD(0.1), Momentum(0.1), Momentum(0.1, nesterov=True), Adam()])
-def test_update_rules_are_pure(rule):
+@pytest.mark.parametrize(
+    "rule, n_arrays",
+    [(SGD(0.1), 0), (Momentum(0.1), 1), (Momentum(0.1, nesterov=True), 1), (Adam(), 2)],
+)
+def test_update_rules_are_pure(rule, n_arrays):
     g = np.array([0.3, -0.7, 1.1])
     state = rule.init(g)
     _, state = rule.update(g, state)
     frozen = [np.array(a, copy=True) for a in state if isinstance(a, np.ndarray)]
+    assert len(frozen) == n_arrays  # SGD has no state; momentum a velocity; Adam mu and nu
     g_copy = g.copy()
     a, _ = rule.update(g, state)
     b, _ = rule.update(g, state)
@@ -392,10 +396,10 @@ def spirals_train_accuracy(seed: int) -> float:
 
 def test_two_spirals_solved_on_most_seeds():
     """Backprop solves two spirals (100% training accuracy) on at least 8 of 10 seeds and
-    gets >= 0.9 on every one (the initial weights change with the seed; so does the row
-    order of the full batch, and with it the float summation order, to which 1500 Adam
-    epochs are sensitive). Measured over seeds 0-59: 57 reach 100%, the worst 0.959 (seed
-    9), so the bar leaves margin for three misses in ten. ~1 s per seed."""
+    gets >= 0.9 on every one (the initial weights change with the seed). Measured over
+    seeds 0-39: 38 reach 100% (12 and 26 miss), the worst 0.959; at a 95% solve rate
+    "at least 8 of 10" fails about once in a hundred draws of ten seeds, where "all 10"
+    (the earlier bar) would fail four times in ten. ~1 s per seed."""
     accs = [spirals_train_accuracy(seed) for seed in range(10)]
     assert sum(a == 1.0 for a in accs) >= 8, accs
     assert min(accs) >= 0.9, accs

@@ -8,22 +8,24 @@
 - one Problem serves two runs at once, each with its own meter;
 - one starting Graph gives every optimizer the same starting weights;
 - a RunResult round-trips through JSON; statuses done / diverged / failed / timeout;
-- ``record_every`` thins the curve without changing what is spent;
 - an OptimizerSpec of a class registered in a script builds in a loky worker;
 - sep-CMA-ES takes DEAP's settings, with the separable covariance learning rates.
+
+(``record_every`` and Budget.affordable: test_optimizers_interface.py, test_problems.py.)
 """
 
 from __future__ import annotations
 
 import concurrent.futures
+import functools
 import json
 import os
 import subprocess
 import sys
 import textwrap
 import threading
-from pathlib import Path
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -280,27 +282,6 @@ def test_max_seconds_ends_a_run_with_timeout():
     assert result.meter["steps"] < 10
 
 
-# --------------------------------------------------------------------------- record_every
-@pytest.mark.parametrize(
-    "name, budget, k",
-    [
-        ("ga", Budget(steps=10), 3),
-        ("ga", Budget(steps=9), 3),
-        ("backprop", Budget(evaluations=50), 4),
-    ],
-)
-def test_record_every_thins_the_curve_only(name, budget, k):
-    every = run(get(name)(), xor_problem(), budget, 0)
-    thin = run(get(name)(), xor_problem(), budget, 0, record_every=k)
-    last = every.meter["steps"]
-    steps = [r["steps"] for r in thin.curve]
-    assert steps == sorted(set(list(range(k, last + 1, k)) + [last]))
-    strip = lambda d: {u: v for u, v in d.items() if u != "seconds"}  # noqa: E731
-    assert strip(thin.meter) == strip(every.meter)
-    by_step = {r["steps"]: strip(r) for r in every.curve}
-    assert [strip(r) for r in thin.curve] == [by_step[s] for s in steps]
-
-
 # --------------------------------------------------------------------------- specs in workers
 SCRIPT = """
 import json
@@ -352,9 +333,17 @@ def test_a_spec_of_a_script_registered_class_runs_in_a_loky_worker(tmp_path):
     script = tmp_path / "study.py"
     script.write_text(textwrap.dedent(SCRIPT))
     tests = Path(__file__).parent
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tests), os.environ.get("PYTHONPATH", "")])}
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(tests), os.environ.get("PYTHONPATH", "")]),
+    }
     done = subprocess.run(
-        [sys.executable, str(script)], cwd=tests, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, str(script)],
+        cwd=tests,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout)
@@ -367,9 +356,24 @@ def test_a_spec_of_a_script_registered_class_runs_in_a_loky_worker(tmp_path):
 
 
 # --------------------------------------------------------------------------- sep-CMA-ES
+@functools.cache
+def deap_strategy(n: int):
+    """One deap.cma.Strategy per n (its eigendecomposition of an n x n matrix is slow)."""
+    from deap import cma
+
+    return cma.Strategy(np.zeros(n), 0.3)
+
+
 @pytest.mark.parametrize(
     "n, lambda_, mu",
-    [(5, None, None), (50, None, None), (600, None, None), (50, 40, None), (600, 24, 6), (2, 200, 100)],
+    [
+        (5, None, None),
+        (50, None, None),
+        (600, None, None),
+        (50, 40, None),
+        (600, 24, 6),
+        (2, 200, 100),
+    ],
 )
 @pytest.mark.parametrize("weights", WEIGHTS)
 def test_sep_cmaes_takes_deaps_settings(n, lambda_, mu, weights):
@@ -377,11 +381,10 @@ def test_sep_cmaes_takes_deaps_settings(n, lambda_, mu, weights):
     (deap.cma.Strategy.computeParams) for the same n and lambda; the covariance learning
     rates are the separable ones of Ros & Hansen 2008, written out here. (n=2 with mu=100
     is where DEAP caps its rank-mu rate at 1 - ccov1.)"""
-    from deap import cma
-
     lam = int(4 + 3 * np.log(n)) if lambda_ is None else lambda_
-    kw = {"lambda_": lam, "weights": weights, **({} if mu is None else {"mu": mu})}
-    deap = cma.Strategy(np.zeros(n), 0.3, **kw)
+    deap = deap_strategy(n)
+    deap.lambda_ = lam  # DEAP's way to change lambda: set it, then computeParams again
+    deap.computeParams({"weights": weights, **({} if mu is None else {"mu": mu})})
     sep = SepStrategy(np.zeros(n), 0.3, lambda_=lam, mu=mu, weights=weights)
     assert sep.lambda_ == deap.lambda_ == lam
     assert sep.mu == deap.mu == (lam // 2 if mu is None else mu)

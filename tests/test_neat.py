@@ -4,8 +4,7 @@ options, metering, extinction, the dynamic threshold and failed evaluations.
 
 Whether a run solved XOR is judged as for every optimizer: on ``best()``, as the loop
 measures it (the curve's ``train_accuracy``: all four outputs on the correct side of 0.5).
-The 100-seed check against the paper's XOR table runs in the default suite (about half a
-minute).
+The 100-seed check against the paper's XOR table runs in the default suite (about 10 s).
 """
 
 from __future__ import annotations

@@ -76,8 +76,7 @@ def test_seeds_matter_without_a_starting_graph(name):
     """The starting weights come from the run's rng (and so does everything else)."""
     problem = xor_problem()
     a, b = (
-        fit(make(name), problem, BUDGET, np.random.default_rng(s), initial=XOR_NET)
-        for s in (0, 1)
+        fit(make(name), problem, BUDGET, np.random.default_rng(s), initial=XOR_NET) for s in (0, 1)
     )
     assert a.best.to_json() != b.best.to_json()
     assert a.curve[-1]["train_loss"] != b.curve[-1]["train_loss"]
@@ -223,7 +222,8 @@ def test_joblib_loky_worker_gives_in_process_results(name):
 
 
 @pytest.mark.parametrize(
-    "make_problem, initial", [(xor_problem, xor_initial), (regression_problem, sine_initial)],
+    "make_problem, initial",
+    [(xor_problem, xor_initial), (regression_problem, sine_initial)],
     ids=["xor", "sine"],
 )
 def test_improves_clearly_within_a_small_budget(name, make_problem, initial):

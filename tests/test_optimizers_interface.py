@@ -1,6 +1,6 @@
-"""The optimizers package's interface: registry and OptimizerSpec, the fit loop, config
-validation, best-so-far bookkeeping, and clear errors for bad starting networks. (Budget,
-Meter and Problem inputs: test_problems.py.)"""
+"""The optimizers package's interface: registry and OptimizerSpec, the fit loop (and
+``record_every``), config validation, best-so-far bookkeeping, and clear errors for bad
+starting networks. (Budget, Meter and Problem inputs: test_problems.py.)"""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from helpers import (
     XOR_Y,
     MaximizeProblem,
     regression_problem,
+    run,
     sine_initial,
     xor_initial,
     xor_problem,
@@ -233,7 +234,13 @@ def test_initial_network_must_fit_the_data(initial, message):
     with pytest.raises(ValueError, match=message):
         get("random-search")().setup(xor_problem(), initial, np.random.default_rng(0))
     with pytest.raises(ValueError, match=message):
-        fit(get("backprop")(), xor_problem(), Budget(steps=1), np.random.default_rng(0), initial=initial)
+        fit(
+            get("backprop")(),
+            xor_problem(),
+            Budget(steps=1),
+            np.random.default_rng(0),
+            initial=initial,
+        )
 
 
 @pytest.mark.parametrize(
@@ -248,6 +255,26 @@ def test_initial_network_must_fit_the_data(initial, message):
 def test_architecture_errors(kw, message):
     with pytest.raises(ValueError, match=message):
         Architecture(**kw)
+
+
+@pytest.mark.parametrize(
+    "name, budget, k",
+    [
+        ("ga", Budget(steps=10), 3),
+        ("ga", Budget(steps=9), 3),
+        ("backprop", Budget(evaluations=50), 4),
+    ],
+)
+def test_record_every_thins_the_curve_only(name, budget, k):
+    every = run(get(name)(), xor_problem(), budget, 0)
+    thin = run(get(name)(), xor_problem(), budget, 0, record_every=k)
+    last = every.meter["steps"]
+    steps = [r["steps"] for r in thin.curve]
+    assert steps == sorted(set(list(range(k, last + 1, k)) + [last]))
+    strip = lambda d: {u: v for u, v in d.items() if u != "seconds"}  # noqa: E731
+    assert strip(thin.meter) == strip(every.meter)
+    by_step = {r["steps"]: strip(r) for r in every.curve}
+    assert [strip(r) for r in thin.curve] == [by_step[s] for s in steps]
 
 
 # --------------------------------------------------------------------------- best-so-far

@@ -173,7 +173,11 @@ Y4 = XOR_Y
         ((X4, [0.0, 1, 2, 3]), {"task_type": "regression", "loss": "cross_entropy"}, "use mse"),
         ((X4, list("abcd")), {"task_type": "regression"}, "regression targets are not numeric"),
         ((X4, np.zeros((4, 1, 1))), {"task_type": "regression"}, r"regression targets have shape"),
-        ((X4, [0, 1, np.nan, 0]), {"task_type": "regression"}, "training targets: targets contain NaN"),
+        (
+            (X4, [0, 1, np.nan, 0]),
+            {"task_type": "regression"},
+            "training targets: targets contain NaN",
+        ),
         (
             (X4, [0.0, 1, 0]),
             {"task_type": "regression"},

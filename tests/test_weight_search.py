@@ -184,7 +184,11 @@ def test_minibatch_fitness_uses_a_fresh_subset_each_generation(name):
         seen.append((full, float(net.losses(problem.X[rows], problem.y[rows], problem.loss))))
 
     result = fit(
-        opt, problem, Budget(evaluations=300), np.random.default_rng(0), initial=initial,
+        opt,
+        problem,
+        Budget(evaluations=300),
+        np.random.default_rng(0),
+        initial=initial,
         on_step=measure,
     )
     idxs = [idx for _, idx in problem.calls]

@@ -60,9 +60,7 @@ class Problem:
 
     def _objective_and_grad(self, network: Network, params: np.ndarray, rows):
         """(objective on ``rows``, its gradient (n_params,)) for one parameter vector."""
-        raise ValueError(
-            f"problem {self.name!r} has no gradient; use an evolutionary optimizer"
-        )
+        raise ValueError(f"problem {self.name!r} has no gradient; use an evolutionary optimizer")
 
     def _validation_objective(self, network: Network, params: np.ndarray) -> float:
         raise ValueError(f"problem {self.name!r} has no validation split")
@@ -209,6 +207,10 @@ class MeteredProblem:
         """(objective on training ``rows``, gradient of the quantity to minimise: the
         objective, or minus it when the problem maximises) for one parameter vector; rows
         cut to fit the budget (None when none fits)."""
+        if not self.problem.differentiable:  # refuse before anything is charged
+            raise ValueError(
+                f"problem {self.problem.name!r} has no gradient; use an evolutionary optimizer"
+            )
         rows = self.affordable_rows(np.asarray(rows), network)
         if len(rows) == 0:
             return None

@@ -48,9 +48,7 @@ class SupervisedProblem(Problem):
         name: str = "data",
     ) -> None:
         if task_type not in TASK_TYPES:
-            raise ValueError(
-                f"task_type must be one of {', '.join(TASK_TYPES)}, got {task_type!r}"
-            )
+            raise ValueError(f"task_type must be one of {', '.join(TASK_TYPES)}, got {task_type!r}")
         task = self.task_type = task_type
         self.name = name
         self.dtype = networks.check_dtype(dtype)
