@@ -50,9 +50,8 @@ class Candidates:
 
     @classmethod
     def of_graphs(cls, graphs, *, dtype=np.float64) -> Candidates:
-        """Graphs of any topologies: a sequence of Graphs, or a PopulationBatch already
-        built (then ``graphs``, the same Graphs in order, may be given as a sequence that
-        makes each Graph only when asked for, as NEAT's population does)."""
+        """Graphs of any topologies, compiled together here (for a PopulationBatch already
+        built, use :meth:`of_batch`)."""
         if isinstance(graphs, PopulationBatch):
             raise ValueError("pass a PopulationBatch with of_batch(batch, graphs)")
         graphs = list(graphs)
@@ -60,7 +59,8 @@ class Candidates:
 
     @classmethod
     def of_batch(cls, batch: PopulationBatch, graphs: Sequence[Graph]) -> Candidates:
-        """A PopulationBatch already built from ``graphs`` (the same Graphs in order)."""
+        """A PopulationBatch already built from ``graphs`` (the same Graphs in order; a
+        sequence that makes each Graph only when asked for, as NEAT's population does)."""
         if len(graphs) != batch.n_graphs:
             raise ValueError(f"{len(graphs)} graphs for a batch of {batch.n_graphs}")
         return cls(batch=batch, graphs=graphs)

@@ -50,20 +50,27 @@ get = optimizers.get
 
 
 # --------------------------------------------------------------------------- the curve
+def run_measuring(opt, problem, budget):
+    """A run from seed 0, and for each recorded step (the curve's train_loss, best() at
+    that moment measured independently by :func:`helpers.objective`)."""
+    measured = []
+    result = run(
+        opt,
+        problem,
+        budget,
+        0,
+        on_step=lambda r: measured.append((r["train_loss"], objective(problem, opt.best()))),
+    )
+    return result, measured
+
+
 def test_backprop_curve_is_best_scored_independently():
     """Every recorded step's train_loss is best() at that step measured by networks'
     Network.losses on all training rows. With mini-batches of 4 the optimizer's own figure
     (the epoch's mean mini-batch loss, taken while the weights moved) is another number."""
     problem = regression_problem()
     opt = get("backprop")(rule="adam", lr=0.05, batch_size=4)
-    measured = []
-    result = run(
-        opt,
-        problem,
-        Budget(steps=20),
-        0,
-        on_step=lambda r: measured.append((r["train_loss"], objective(problem, opt.best()))),
-    )
+    result, measured = run_measuring(opt, problem, Budget(steps=20))
     assert len(measured) == 20
     for loop, independent in measured:
         assert loop == pytest.approx(independent, rel=1e-12)
@@ -79,14 +86,7 @@ def test_minibatch_curve_is_the_full_data_loss_of_best(name):
     problem = regression_problem()
     assert problem.n_train == 24
     opt = get(name)(minibatch_size=2)
-    measured = []
-    result = run(
-        opt,
-        problem,
-        Budget(evaluations=300),
-        0,
-        on_step=lambda r: measured.append((r["train_loss"], objective(problem, opt.best()))),
-    )
+    result, measured = run_measuring(opt, problem, Budget(evaluations=300))
     assert len(measured) == len(result.curve) >= 10
     for loop, independent in measured:
         assert loop == pytest.approx(independent, rel=1e-12)

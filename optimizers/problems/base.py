@@ -190,18 +190,8 @@ class MeteredProblem:
     def affordable_rows(self, rows: np.ndarray, network: Network, passes: int = 3) -> np.ndarray:
         """The leading rows of ``rows`` that a pass costing ``passes`` x forward fits
         (a gradient: 3); marks the meter exhausted when not all do."""
-        if self.budget is None:
-            return rows
         macs = np.full(len(rows), passes * network.n_enabled)
-        k = self.budget.affordable(
-            self.meter,
-            samples=passes,
-            evaluations=Fraction(passes, self.problem.n_train),
-            macs=macs,
-        )
-        if k < len(rows):
-            self.meter.exhausted = True
-        return rows[:k]
+        return rows[: self._fit(len(rows), passes, macs)]
 
     def objective_and_grad(self, network: Network, params: np.ndarray, rows: np.ndarray):
         """(objective on training ``rows``, gradient of the quantity to minimise: the
