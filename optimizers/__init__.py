@@ -1,7 +1,6 @@
 """The Optimizer interface, problems and their meter, the shared loop, and the built-in
 optimizers."""
 
-from ._deap_tools import seed_stdlib_random
 from .architecture import Architecture
 from .base import AskTell, Config, Optimizer, check, check_population, make_config
 from .candidates import Candidates
@@ -23,7 +22,6 @@ __all__ = [
     "RunResult",
     "Status",
     "fit",
-    "seed_stdlib_random",
     "UNITS",
     "COUNTED",
     "Budget",

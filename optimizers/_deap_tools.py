@@ -5,20 +5,34 @@ classes do not exist in a joblib worker that did not run the same ``creator.crea
 so individuals made with them fail to unpickle there. Here the individual and its fitness
 are ordinary module-level classes (:class:`Individual`, :class:`Fitness`) that pickle
 anywhere, and DEAP's tools (selection, variation operators, HallOfFame, Statistics, Logbook)
-work on them unchanged. DEAP's operators draw from Python's global ``random``, so each of
-these optimizers seeds it from the run's rng when it starts (:func:`seed_stdlib_random`):
-the one place neuroarena touches global random state.
+work on them unchanged.
+
+DEAP's operators draw from Python's global ``random``, which all threads of a process share,
+so runs in threads of one process (a Dask worker with several threads, ``fit`` called in
+threads) would interleave their draws. A run therefore keeps its own state of Python's
+generator (:class:`DeapRandom`, seeded once from the run's rng at setup: the stream a lone
+run seeding ``random`` would see) and lends it to the global ``random`` only around its
+DEAP calls, under one lock for the process; on the way out it takes the state back and
+restores what the global held. A run's result thus depends only on its own rng, whichever
+thread it runs in and whatever the global held, and its stream travels with it when it is
+pickled. This is the one place neuroarena touches global random state. Only breeding is
+serialised: evaluations run outside the lock, so threads still overlap on them. (Code
+outside neuroarena that draws from ``random`` in another thread during those calls, without
+the lock, could still take from a run's stream; only DEAP taking a generator would stop it.)
 
 DEAP's variation operators loop over genes in Python, so their own time per generation grows
 with the number of weights: well under a millisecond for the 67-weight iris network, tens of
 milliseconds (GA) to about a hundred (ES) for a digits network of a few thousand weights
-(timed by hand, not by a benchmark); evaluation stays one batched call per generation.
+(timed by hand, not by a benchmark), and threads take turns at it; evaluation stays one
+batched call per generation.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import random
+import threading
 
 import numpy as np
 from deap import base, tools
@@ -27,18 +41,37 @@ from .base import AskTell, check, check_population
 from .candidates import Candidates
 
 __all__ = [
+    "DeapRandom",
     "Fitness",
     "Individual",
     "WeightSearch",
     "PopulationSearch",
     "check_minibatch",
-    "seed_stdlib_random",
 ]
 
 
-def seed_stdlib_random(rng: np.random.Generator) -> None:
-    """Seed Python's global ``random`` from ``rng``: DEAP's operators read it."""
-    random.seed(int(rng.integers(2**63)))
+_LOCK = threading.Lock()  # one for the process, as Python's global random is
+
+
+class DeapRandom:
+    """One run's stream for DEAP's operators: a state of Python's generator, seeded from
+    ``rng`` (one draw), and lent to the global ``random`` by ``with stream(): ...``."""
+
+    def __init__(self, rng: np.random.Generator) -> None:
+        self.state = random.Random(int(rng.integers(2**63))).getstate()
+
+    @contextlib.contextmanager
+    def __call__(self):
+        """Hold the process-wide lock, with this stream in the global ``random``; on the
+        way out keep where the stream got to and put back what the global held before."""
+        with _LOCK:
+            outside = random.getstate()
+            random.setstate(self.state)
+            try:
+                yield
+            finally:
+                self.state = random.getstate()
+                random.setstate(outside)
 
 
 class Fitness(base.Fitness):
@@ -79,7 +112,9 @@ class WeightSearch(AskTell):
     """Search over the flat parameter vector of the initial Graph's topology.
 
     Gives subclasses ``self.network`` and ``self.x0`` (the initial parameters, float64), a
-    DEAP Statistics/Logbook pair recorded each generation, and minibatch fitness: with
+    DEAP Statistics/Logbook pair recorded each generation, ``self.deap_random`` (the run's
+    stream for DEAP's operators: call them inside ``with self.deap_random():``, and
+    nothing else that waits or evaluates), and minibatch fitness: with
     ``config.minibatch_size`` set, each generation is evaluated on that many training rows
     drawn without replacement from ``self.rng`` (LEEA-style noisy fitness).
     """
@@ -91,7 +126,7 @@ class WeightSearch(AskTell):
                 f"minibatch_size={k} is larger than the training set ({self.problem.n_train} "
                 "rows): choose a smaller one, or None for full-batch fitness"
             )
-        seed_stdlib_random(self.rng)
+        self.deap_random = DeapRandom(self.rng)  # first, where the old seeding drew: same numbers
         self.network = self.problem.compile(self.initial)
         self.x0 = np.asarray(self.network.params, dtype=np.float64).copy()
         self.stats = _statistics()
@@ -168,15 +203,19 @@ class PopulationSearch(WeightSearch):
         nevals = len(self._pending)
         self._pending = []
         self.record([ind.fitness.values[0] for ind in self.population], nevals, **self.extra())
-        self.population = self.next_generation()
-        if not self.noisy and all(ind.fitness.valid for ind in self.population):
-            self.force_change(self.population)  # (noisy: ask re-measures everyone anyway)
+        with self.deap_random():  # breeding only: evaluation (in step) stays outside the lock
+            self.population = self.next_generation()
+            if not self.noisy and all(ind.fitness.valid for ind in self.population):
+                self.force_change(self.population)  # (noisy: ask re-measures everyone anyway)
 
     def extra(self) -> dict:
         """Algorithm-specific figures for this generation's record."""
         return {}
 
     def next_generation(self) -> list[Individual]:
+        """The next population, bred from ``self.population`` (evaluated). Called with the
+        run's stream in Python's ``random`` (see :class:`DeapRandom`), as is
+        :meth:`force_change`."""
         raise NotImplementedError
 
     def force_change(self, population: list[Individual]) -> None:
