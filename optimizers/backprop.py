@@ -59,6 +59,7 @@ class Backprop(Optimizer):
 
     name = "backprop"
     Config = BackpropConfig
+    needs_gradient = True
 
     def _setup(self) -> None:
         c, problem = self.config, self.problem

@@ -119,6 +119,9 @@ class Optimizer:
 
     name: ClassVar[str] = ""
     Config: ClassVar[type[Config]] = Config
+    # True for optimizers that train by gradient: a study refuses them a network whose
+    # activations have no derivative before any run starts
+    needs_gradient: ClassVar[bool] = False
 
     def __init__(self, **params) -> None:
         self.config = make_config(self.Config, params, self.name or type(self).__name__)

@@ -40,7 +40,8 @@ def available() -> list[str]:
 def register(name_or_cls=None):
     """Register an Optimizer subclass under its ``name`` attribute (or the given name).
 
-    Use as ``@register`` or ``@register("my-opt")``. A name already taken raises ValueError.
+    Use as ``@register`` or ``@register("my-opt")``. A name already taken raises ValueError,
+    except by the same class defined again (a script or notebook cell run twice).
     The class is not changed (``register("other")(Cls)`` leaves ``Cls.name`` as it is).
     """
 
@@ -52,6 +53,9 @@ def register(name_or_cls=None):
         name = name or getattr(cls, "name", "")
         if not name or not isinstance(name, str):
             raise ValueError(f"{cls.__name__} needs a non-empty string name to be registered")
+        if _same_class(_REGISTERED.get(name), cls):
+            _REGISTERED[name] = cls  # the same script run again: its new class replaces the old
+            return cls
         if name in _BUILTIN or name in _REGISTERED or name in _entry_points():
             raise ValueError(
                 f"an optimizer named {name!r} is already registered; choose another name"
@@ -62,6 +66,14 @@ def register(name_or_cls=None):
     if isinstance(name_or_cls, type):
         return deco(name_or_cls)
     return lambda cls: deco(cls, name_or_cls)
+
+
+def _same_class(old: type | None, new: type) -> bool:
+    """Whether ``new`` is ``old`` defined again (same module and qualified name)."""
+    return old is not None and (old.__module__, old.__qualname__) == (
+        new.__module__,
+        new.__qualname__,
+    )
 
 
 def unregister(name: str) -> None:

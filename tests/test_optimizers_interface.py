@@ -61,7 +61,35 @@ def test_register_and_unregister():
     try:
         assert get("test-mine") is Mine and "test-mine" in available()
         with pytest.raises(ValueError, match="already registered"):
-            register(Mine)
+            register(type("Other", (RandomSearch,), {"name": "test-mine"}))
+        assert get("test-mine") is Mine
+    finally:
+        unregister("test-mine")
+    assert "test-mine" not in available()
+
+
+def test_a_script_run_twice_registers_its_class_again():
+    def define():  # the same class statement executed twice, as a re-run script does
+        class Mine(RandomSearch):
+            name = "test-again"
+
+        return Mine
+
+    first, second = define(), define()
+    assert first is not second
+    register(first)
+    try:
+        assert register(second) is second and get("test-again") is second
+    finally:
+        unregister("test-again")
+
+
+def test_register_refuses_a_builtin_name():
+    @register
+    class Mine(RandomSearch):
+        name = "test-mine"
+
+    try:
         with pytest.raises(ValueError, match="already registered"):
             register("backprop")(Mine)
     finally:

@@ -177,16 +177,25 @@ class SupervisedProblem(Problem):
 
     def score(self, graph: Graph) -> dict:
         net = self.compile(graph)
-        result = {}
-        splits = [("train", self.X, self.y, self.labels)]
+        result = self._score_rows(net, "train", self.X, self.y, self.labels)
         if self.X_val is not None:
-            splits.append(("val", self.X_val, self.y_val, self.labels_val))
-        with np.errstate(all="ignore"):
-            for split, X, y, labels in splits:
-                out = net.forward(X, net.params, check=False)
-                result[f"{split}_loss"] = float(loss_value(self.loss, out, y))
-                result[f"{split}_{self.metric}"] = self._metric(out, labels, y)
+            result.update(self._score_rows(net, "val", self.X_val, self.y_val, self.labels_val))
         return result
+
+    def score_on(self, graph: Graph, X, y, split: str = "test") -> dict:
+        """``<split>_loss`` and ``<split>_<metric>`` of a Graph on other rows (a held-out
+        test split), measured exactly as :meth:`score` measures the training rows and not
+        metered; the labels must be ones the training labels have."""
+        X, target, labels = self._prepare(np.asarray(X), y, split)
+        return self._score_rows(self.compile(graph), split, X, target, labels)
+
+    def _score_rows(self, net, split: str, X, y, labels) -> dict:
+        with np.errstate(all="ignore"):
+            out = net.forward(X, net.params, check=False)
+            return {
+                f"{split}_loss": float(loss_value(self.loss, out, y)),
+                f"{split}_{self.metric}": self._metric(out, labels, y),
+            }
 
     def predict(self, graph: Graph, X) -> np.ndarray:
         """Class labels (classification) or outputs (regression) of a Graph on new rows."""

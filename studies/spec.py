@@ -1,0 +1,385 @@
+"""A study: tasks x optimizers x repetitions under one budget, validated before any run.
+
+One schema, two spellings: a TOML file (see :func:`studies.load_study`) or a Python
+:class:`Study`. Everything is checked when the study is built, and every error names its
+field path (``optimizers.adam.lr: must be > 0, got -1.0``), so a bad study fails at once,
+before a single run has started.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from networks import ACTIVATIONS, activation_code
+from optimizers import Architecture, Budget, OptimizerSpec
+from optimizers import get as get_optimizer
+
+from .runspec import RunSpec
+from .tasks import Task, get_task
+
+__all__ = ["Study", "StudyError", "OptimizerEntry", "TaskEntry"]
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+TOP_LEVEL = (
+    "name",
+    "seed",
+    "seeds",
+    "tasks",
+    "optimizers",
+    "budget",
+    "network",
+    "max_run_seconds",
+    "blas_threads",
+    "record_every",
+)
+NETWORK_KEYS = ("hidden", "activation", "output_activation")
+
+
+class StudyError(ValueError):
+    """A study that cannot run: the message names the field path and what to change."""
+
+
+def _fail(path: str, message: str):
+    raise StudyError(f"{path}: {message}" if path else message)
+
+
+def _integer(path: str, value, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        _fail(path, f"must be an integer >= {low}, got {value!r}")
+    return int(value)
+
+
+def _budget(path: str, value) -> Budget:
+    if isinstance(value, Budget):
+        return value
+    if not isinstance(value, Mapping):
+        _fail(path, f"must be a table of limits (e.g. evaluations = 5000), got {value!r}")
+    known = ("samples", "evaluations", "macs", "seconds", "steps")
+    for k in value:
+        if k not in known:
+            _fail(f"{path}.{k}", f"unknown budget unit; known: {', '.join(known)}")
+    try:
+        return Budget(**dict(value))
+    except ValueError as exc:
+        _fail(path, str(exc).replace("Budget.", ""))
+
+
+def _network(path: str, value) -> Architecture:
+    if isinstance(value, Architecture):
+        return value
+    if not isinstance(value, Mapping):
+        _fail(path, f"must be a table (hidden, activation, output_activation), got {value!r}")
+    for k in value:
+        if k not in NETWORK_KEYS:
+            _fail(f"{path}.{k}", f"unknown network key; known: {', '.join(NETWORK_KEYS)}")
+    try:
+        return Architecture(**dict(value))
+    except (ValueError, TypeError) as exc:
+        _fail(path, str(exc))
+
+
+def _differentiable(arch: Architecture) -> list[str]:
+    """The activations of ``arch`` that have no derivative."""
+    names = {arch.activation, arch.output_activation}
+    return sorted(n for n in names if not ACTIVATIONS[activation_code(n)].differentiable)
+
+
+@dataclass(frozen=True)
+class TaskEntry:
+    """One task of a study, with the budget its runs get."""
+
+    task: Task
+    budget: Budget
+
+    @property
+    def key(self) -> str:
+        return self.task.key
+
+
+@dataclass(frozen=True)
+class OptimizerEntry:
+    """One optimizer of a study: its label, what builds it, and its own network (or None)."""
+
+    label: str
+    spec: OptimizerSpec
+    network: Architecture | None = None
+
+    def to_dict(self) -> dict:
+        d = {"optimizer": self.spec.name, "params": _plain(self.spec.params)}
+        if self.network is not None:
+            d["network"] = self.network.to_dict()
+        return d
+
+
+def _plain(value):
+    """JSON-ready copy (tuples to lists, numpy scalars to Python)."""
+    return json.loads(json.dumps(value, default=_json_default))
+
+
+def _json_default(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (set, frozenset)):
+        return sorted(value)
+    return str(value)
+
+
+class Study:
+    """A comparison: every task x every optimizer x ``seeds`` repetitions.
+
+    ``tasks``: task names, ``{"name": ..., param: value, "budget": {...}}`` tables, or
+    :class:`~studies.tasks.Task` objects (``Task.from_arrays``). ``optimizers``: label ->
+    an optimizer name, a ``(name, {params})`` pair, or a table ``{"optimizer": name,
+    param: value, ..., "network": {...}}``. ``budget``: one :class:`~optimizers.Budget` (or
+    table) for every run, equal compute for every optimizer; a task's own ``budget`` table
+    overrides it for that task; with neither, the task's default budget. ``network``: the
+    fixed-topology network (overrides each task's default; an optimizer's own ``network``
+    overrides both). ``seed``: the study seed (an integer >= 0). ``max_run_seconds``: a
+    safety limit per run (not a budget). ``blas_threads``: BLAS threads per run (1 keeps
+    results identical whatever the worker count). ``record_every``: curve resolution.
+    """
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        tasks,
+        optimizers,
+        seeds: int = 5,
+        budget=None,
+        network=None,
+        seed: int = 0,
+        max_run_seconds: float | None = None,
+        blas_threads: int = 1,
+        record_every: int = 1,
+    ) -> None:
+        if not isinstance(name, str) or not _NAME.match(name):
+            _fail(
+                "name",
+                f"must be 1-100 letters, digits, '.', '_' or '-' (it names the output directory), got {name!r}",
+            )
+        self._args = {
+            "name": name, "tasks": tasks, "optimizers": optimizers, "seeds": seeds,
+            "budget": budget, "network": network, "seed": seed,
+            "max_run_seconds": max_run_seconds, "blas_threads": blas_threads,
+            "record_every": record_every,
+        }  # fmt: skip
+        self.source: str | None = None  # the study file or catalog name it came from, if any
+        self.name = name
+        self.seed = _integer("seed", seed, 0)
+        self.seeds = _integer("seeds", seeds, 1)
+        self.blas_threads = _integer("blas_threads", blas_threads, 1)
+        self.record_every = _integer("record_every", record_every, 1)
+        if max_run_seconds is not None and (
+            isinstance(max_run_seconds, bool)
+            or not isinstance(max_run_seconds, (int, float))
+            or not math.isfinite(max_run_seconds)
+            or max_run_seconds <= 0
+        ):
+            _fail(
+                "max_run_seconds", f"must be a positive number of seconds, got {max_run_seconds!r}"
+            )
+        self.max_run_seconds = None if max_run_seconds is None else float(max_run_seconds)
+        self.budget = None if budget is None else _budget("budget", budget)
+        self.network = None if network is None else _network("network", network)
+        self.tasks = self._tasks(tasks)
+        self.optimizers = self._optimizers(optimizers)
+        self._check_combinations()
+
+    # -- validation -------------------------------------------------------------------
+    def _tasks(self, tasks) -> list[TaskEntry]:
+        if isinstance(tasks, (str, Mapping, Task)) or not isinstance(tasks, (list, tuple)):
+            tasks = [tasks]
+        if not tasks:
+            _fail("tasks", 'list at least one task, e.g. tasks = ["xor"]')
+        entries: list[TaskEntry] = []
+        for i, entry in enumerate(tasks):
+            path = f"tasks[{i}]"
+            budget = None
+            if isinstance(entry, Task):
+                task = entry
+            elif isinstance(entry, (str, Mapping)):
+                if isinstance(entry, Mapping):
+                    entry = dict(entry)
+                    if "budget" in entry:
+                        budget = _budget(f"{path}.budget", entry.pop("budget"))
+                try:
+                    task = get_task(entry)
+                except ValueError as exc:
+                    _fail(path, str(exc))
+            else:
+                _fail(path, f"must be a task name, a table with a name, or a Task, got {entry!r}")
+            budget = budget or self.budget or task.budget
+            entries.append(TaskEntry(task, budget))
+        keys = [e.key for e in entries]
+        for i, k in enumerate(keys):
+            if k in keys[:i]:
+                _fail(f"tasks[{i}]", f"task {k!r} is listed twice")
+        return entries
+
+    def _optimizers(self, optimizers) -> list[OptimizerEntry]:
+        if not isinstance(optimizers, Mapping) or not optimizers:
+            _fail(
+                "optimizers",
+                'must be a table of label = optimizer, e.g. optimizers = {"adam": ("backprop", {"rule": "adam"})}',
+            )
+        entries = []
+        for label, value in optimizers.items():
+            path = f"optimizers.{label}"
+            if not isinstance(label, str) or not _NAME.match(label):
+                _fail(path, "a label must be 1-100 letters, digits, '.', '_' or '-'")
+            entries.append(self._optimizer(path, label, value))
+        return entries
+
+    def _optimizer(self, path: str, label: str, value) -> OptimizerEntry:
+        network = None
+        if isinstance(value, OptimizerSpec):
+            name, params = value.name, dict(value.params)
+        elif isinstance(value, str):
+            name, params = value, {}
+        elif isinstance(value, (tuple, list)) and len(value) == 2 and isinstance(value[1], Mapping):
+            name, params = value[0], dict(value[1])
+        elif isinstance(value, Mapping):
+            params = dict(value)
+            if "optimizer" not in params:
+                _fail(
+                    path, 'name the optimizer: optimizer = "backprop" (or another registered name)'
+                )
+            name = params.pop("optimizer")
+        else:
+            _fail(
+                path, f"must be an optimizer name, a (name, params) pair or a table, got {value!r}"
+            )
+        if "budget" in params:
+            _fail(
+                f"{path}.budget",
+                "an optimizer cannot change the budget (every optimizer gets the same compute); set it at the top or per task",
+            )
+        if "network" in params:
+            network = _network(f"{path}.network", params.pop("network"))
+        if not isinstance(name, str):
+            _fail(f"{path}.optimizer", f"must be an optimizer name, got {name!r}")
+        try:
+            get_optimizer(name)
+        except ValueError as exc:
+            _fail(f"{path}.optimizer", str(exc))
+        try:
+            spec = OptimizerSpec(name, params)
+        except (ValueError, TypeError) as exc:
+            _fail(*_param_error(path, str(exc), params))
+        return OptimizerEntry(label, spec, network)
+
+    def _check_combinations(self) -> None:
+        for entry in self.optimizers:
+            if not get_optimizer(entry.spec.name).needs_gradient:
+                continue
+            for t in self.tasks:
+                bad = _differentiable(self.network_for(t, entry))
+                if bad:
+                    where = f"optimizers.{entry.label}.network" if entry.network else "network"
+                    _fail(
+                        where,
+                        f"{entry.spec.name} needs gradients but activation(s) {', '.join(bad)} have none "
+                        f"(task {t.key}); choose e.g. tanh, sigmoid or relu",
+                    )
+
+    @property
+    def arguments(self) -> dict:
+        """The arguments this study was made from (what :meth:`replace` changes)."""
+        return dict(self._args)
+
+    def replace(self, **changes) -> Study:
+        """This study with some of its arguments changed (e.g. ``seeds=10``), validated again."""
+        for k in changes:
+            if k not in TOP_LEVEL:
+                _fail(k, f"unknown study key; known: {', '.join(TOP_LEVEL)}")
+        study = type(self)(**{**self._args, **changes})
+        study.source = self.source
+        return study
+
+    # -- the plan ---------------------------------------------------------------------
+    def network_for(self, task: TaskEntry, optimizer: OptimizerEntry) -> Architecture:
+        return optimizer.network or self.network or task.task.network
+
+    def runs(self) -> list[RunSpec]:
+        """Every run of the study, repetition by repetition (so early results cover every
+        task and optimizer)."""
+        out = []
+        for rep in range(self.seeds):
+            for t in self.tasks:
+                for o in self.optimizers:
+                    out.append(
+                        RunSpec(
+                            task=t.task,
+                            label=o.label,
+                            optimizer=o.spec,
+                            network=self.network_for(t, o),
+                            budget=t.budget,
+                            repetition=rep,
+                            study_seed=self.seed,
+                            max_run_seconds=self.max_run_seconds,
+                            blas_threads=self.blas_threads,
+                            record_every=self.record_every,
+                        )
+                    )
+        return out
+
+    def to_dict(self) -> dict:
+        """The study as canonical plain data (stored with its results)."""
+        return {
+            "name": self.name,
+            "seed": self.seed,
+            "seeds": self.seeds,
+            "tasks": [
+                {
+                    "key": t.key,
+                    "name": t.task.name,
+                    "params": _plain(t.task.params),
+                    "fingerprint": t.task.fingerprint,
+                    "budget": t.budget.limits(),
+                }
+                for t in self.tasks
+            ],
+            "optimizers": {o.label: o.to_dict() for o in self.optimizers},
+            "budget": None if self.budget is None else self.budget.limits(),
+            "network": None if self.network is None else self.network.to_dict(),
+            "max_run_seconds": self.max_run_seconds,
+            "blas_threads": self.blas_threads,
+            "record_every": self.record_every,
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> Study:
+        """A study from a TOML-shaped table; unknown top-level keys are refused."""
+        if not isinstance(data, Mapping):
+            _fail("", f"a study must be a table, got {type(data).__name__}")
+        for k in data:
+            if k not in TOP_LEVEL:
+                _fail(k, f"unknown study key; known: {', '.join(TOP_LEVEL)}")
+        for k in ("name", "tasks", "optimizers"):
+            if k not in data:
+                _fail(k, "missing: every study needs name, tasks and optimizers")
+        return cls(**dict(data))
+
+    def __repr__(self) -> str:
+        return (
+            f"Study({self.name!r}: {len(self.tasks)} task(s) x {len(self.optimizers)} optimizer(s)"
+            f" x {self.seeds} seed(s))"
+        )
+
+
+def _param_error(path: str, message: str, params: dict) -> tuple[str, str]:
+    """An optimizer's ``lr must be > 0`` as the field path ``<path>.lr`` and ``must be > 0``."""
+    for p in sorted(params, key=len, reverse=True):
+        if message.startswith(f"{p} "):
+            return f"{path}.{p}", message[len(p) + 1 :]
+    return path, message

@@ -1,0 +1,293 @@
+"""The study store: ``DIR/study.sqlite``, written by the process running the study only.
+
+One transaction per finished run (its row and its curve together), WAL journal, inserts
+idempotent on the run id: a ``kill -9`` at any moment leaves every committed run complete
+and nothing half-written, and a run committed just before the kill is never run twice. A
+directory holds one study; another study's store, a file that is not a store and a store of
+a newer schema are refused with one line, and the file is left untouched.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import math
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+
+__all__ = [
+    "Store",
+    "StoreError",
+    "SCHEMA_VERSION",
+    "STORE_FILE",
+    "REPORTED",
+    "check_store",
+    "record_rows",
+    "connect_readonly",
+]
+
+SCHEMA_VERSION = 1
+STORE_FILE = "study.sqlite"
+
+RUN_COLUMNS = (
+    "run_id", "task", "task_name", "optimizer", "optimizer_name", "repetition", "study_seed",
+    "status", "error", "metric", "metric_maximize", "target", "target_split", "solved",
+    "train_loss", "train_metric", "val_loss", "val_metric", "test_loss", "test_metric",
+    "samples", "evaluations", "macs", "seconds", "steps", "wall_seconds",
+    "connections", "hidden_nodes", "best_graph", "config", "network", "budget", "content",
+    "versions", "host", "finished_at",
+)  # fmt: skip
+CURVE_COLUMNS = (
+    "run_id", "point", "samples", "evaluations", "macs", "seconds", "steps",
+    "train_loss", "train_metric", "val_loss", "val_metric", "best_objective",
+)  # fmt: skip
+# what an optimizer reports about a step (population_mean, sigma, species) gets a column of
+# its own in ``curves``, added the first time a run reports it, under this prefix; a value
+# that is not a number (NEAT's species sizes) is stored as JSON text
+REPORTED = "opt:"
+
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS specs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, created TEXT NOT NULL,
+    spec TEXT NOT NULL, provenance TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS spec_runs (run_id TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS runs ({", ".join(c + (" TEXT PRIMARY KEY" if c == "run_id" else "") for c in RUN_COLUMNS)});
+CREATE TABLE IF NOT EXISTS curves ({", ".join(CURVE_COLUMNS)}, PRIMARY KEY (run_id, point)) WITHOUT ROWID;
+"""
+
+
+class StoreError(ValueError):
+    """A store that cannot be used: the message says what is wrong and what to do."""
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def _dumps(value) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def _number(value):
+    """A float for SQLite (NaN and inf kept as NaN: SQLite stores NaN as NULL)."""
+    if value is None:
+        return None
+    v = float(value)
+    return v if math.isfinite(v) else None
+
+
+def connect_readonly(path: Path) -> sqlite3.Connection:
+    """A read-only connection (safe beside a running study)."""
+    return sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+
+
+def check_store(path: Path, study_name: str | None) -> None:
+    """Refuse, without writing to it, a file that is not this study's store."""
+    try:
+        con = connect_readonly(path)
+        try:
+            rows = dict(con.execute("SELECT key, value FROM meta").fetchall())
+        finally:
+            con.close()
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(
+            f"{path} is not a neuroarena study store ({exc}); move it away or choose another output directory"
+        ) from None
+    version = int(rows.get("schema_version", "0") or 0)
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"{path} was written by a newer neuroarena (store schema {version}, this one reads up to {SCHEMA_VERSION}); upgrade neuroarena"
+        )
+    if version < 1 or "study" not in rows:
+        raise StoreError(
+            f"{path} is not a neuroarena study store (no schema version); choose another output directory"
+        )
+    if study_name is not None and rows["study"] != study_name:
+        raise StoreError(
+            f"{path.parent} holds study {rows['study']!r}, not {study_name!r}; choose another output directory"
+        )
+
+
+class Store:
+    """A study's store, open for writing (see the module docstring)."""
+
+    def __init__(self, con: sqlite3.Connection, path: Path) -> None:
+        self.con, self.path = con, path
+
+    @classmethod
+    def open(cls, directory, study_name: str) -> Store:
+        directory = Path(directory)
+        if directory.exists() and not directory.is_dir():
+            raise StoreError(
+                f"{directory} is a file, not a directory; give a directory for the study's results"
+            )
+        path = directory / STORE_FILE
+        if path.exists():
+            check_store(path, study_name)
+        else:
+            try:
+                directory.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"cannot create {directory}: {exc.strerror or exc}") from None
+        try:
+            con = sqlite3.connect(path, timeout=30, isolation_level=None)
+            con.execute("PRAGMA journal_mode=WAL")
+            con.execute("PRAGMA synchronous=NORMAL")
+            con.executescript(_SCHEMA)
+            con.execute("BEGIN")
+            con.execute(
+                "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?), ('study', ?), ('created', ?)",
+                (str(SCHEMA_VERSION), study_name, _now()),
+            )
+            con.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot write the store {path}: {exc}") from None
+        return cls(con, path)
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- the study --------------------------------------------------------------------
+    def set_spec(self, spec_json: str, provenance: dict, run_ids: list[str]) -> None:
+        """Record the study as it is now run: its spec (when changed) and its runs' ids."""
+        con = self.con
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            last = con.execute("SELECT spec FROM specs ORDER BY id DESC LIMIT 1").fetchone()
+            if last is None or last[0] != spec_json:
+                con.execute(
+                    "INSERT INTO specs (created, spec, provenance) VALUES (?, ?, ?)",
+                    (_now(), spec_json, _dumps(provenance)),
+                )
+            con.execute("DELETE FROM spec_runs")
+            con.executemany("INSERT OR IGNORE INTO spec_runs VALUES (?)", ((r,) for r in run_ids))
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+
+    def recorded(self, statuses: tuple[str, ...] | None = None) -> set[str]:
+        """Ids of the runs already stored (with one of ``statuses``, if given)."""
+        if statuses is None:
+            rows = self.con.execute("SELECT run_id FROM runs")
+        else:
+            marks = ",".join("?" * len(statuses))
+            rows = self.con.execute(f"SELECT run_id FROM runs WHERE status IN ({marks})", statuses)
+        return {r[0] for r in rows}
+
+    def forget(self, run_ids) -> None:
+        """Delete runs (to run them again), with their curves, in one transaction."""
+        ids = [(r,) for r in run_ids]
+        con = self.con
+        con.execute("BEGIN IMMEDIATE")
+        con.executemany("DELETE FROM curves WHERE run_id = ?", ids)
+        con.executemany("DELETE FROM runs WHERE run_id = ?", ids)
+        con.execute("COMMIT")
+
+    # -- runs -------------------------------------------------------------------------
+    def write(self, record: dict) -> bool:
+        """Store one finished run and its curve in one transaction; False if it was
+        already there (nothing is written twice)."""
+        row, reported, curve = record_rows(record)
+        con = self.con
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            cur = con.execute(
+                f"INSERT OR IGNORE INTO runs ({', '.join(RUN_COLUMNS)}) VALUES ({', '.join('?' * len(RUN_COLUMNS))})",
+                row,
+            )
+            new = cur.rowcount == 1
+            if new and curve:
+                have = {r[1] for r in con.execute("PRAGMA table_info(curves)")}
+                for key in reported:
+                    if REPORTED + key not in have:
+                        con.execute(f"ALTER TABLE curves ADD COLUMN {_quote(REPORTED + key)}")
+                names = [*CURVE_COLUMNS, *(REPORTED + k for k in reported)]
+                con.executemany(
+                    f"INSERT OR IGNORE INTO curves ({', '.join(map(_quote, names))}) "
+                    f"VALUES ({', '.join('?' * len(names))})",
+                    curve,
+                )
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        return new
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _cell(value):
+    """A reported value as SQLite stores it: numbers as numbers, anything else as JSON."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (bool, int, float, np.integer, np.floating, np.bool_)):
+        return _number(value)
+    return _dumps(np.asarray(value).tolist() if isinstance(value, np.ndarray) else value)
+
+
+def _column(values: list) -> list:
+    """One curve column as SQLite stores it, converted a column at a time."""
+    try:
+        return np.asarray(values, dtype=np.float64).tolist()  # None -> NaN -> NULL
+    except (TypeError, ValueError):
+        return [_cell(v) for v in values]
+
+
+def record_rows(record: dict) -> tuple[tuple, list[str], list[tuple]]:
+    """A run record (see :func:`studies.execute.execute`) as a runs row, and the curve's
+    reported keys and rows."""
+    metric = record["metric"]
+    scores = record.get("scores") or {}
+    result = record.get("result") or {}
+    meter = result.get("meter") or {}
+    best = result.get("best")
+    values = {
+        **{k: record.get(k) for k in RUN_COLUMNS},
+        "metric_maximize": int(bool(record["metric_maximize"])),
+        "solved": int(bool(record.get("solved"))),
+        "train_loss": _number(scores.get("train_loss")),
+        "train_metric": _number(scores.get(f"train_{metric}")),
+        "val_loss": _number(scores.get("val_loss")),
+        "val_metric": _number(scores.get(f"val_{metric}")),
+        "test_loss": _number(scores.get("test_loss")),
+        "test_metric": _number(scores.get(f"test_{metric}")),
+        **{u: _number(meter.get(u)) for u in ("samples", "evaluations", "macs", "seconds")},
+        "steps": meter.get("steps"),
+        "wall_seconds": _number(record.get("wall_seconds")),
+        "best_graph": None if best is None else _dumps(best),
+        "config": _dumps(result.get("config", {})),
+        "network": _dumps(record["network"]),
+        "budget": _dumps(record["budget"]),
+        "content": _dumps(record["content"]),
+        "versions": _dumps(record.get("versions", {})),
+        "finished_at": _now(),
+    }
+    row = tuple(values[c] for c in RUN_COLUMNS)
+    points = result.get("curve", [])
+    fixed = {
+        "samples": "samples", "evaluations": "evaluations", "macs": "macs",
+        "seconds": "seconds", "steps": "steps", "train_loss": "train_loss",
+        f"train_{metric}": "train_metric", "val_loss": "val_loss",
+        f"val_{metric}": "val_metric", "best_objective": "best_objective",
+    }  # fmt: skip
+    reported = list(dict.fromkeys(k for p in points for k in p if k not in fixed))
+    columns = [[record["run_id"]] * len(points), list(range(len(points)))]
+    columns += [
+        [p.get(k) for p in points] if k == "steps" else _column([p.get(k) for p in points])
+        for k in fixed
+    ]
+    columns += [_column([p.get(k) for p in points]) for k in reported]
+    curve = list(zip(*columns))
+    return row, reported, curve
