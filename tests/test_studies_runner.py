@@ -136,7 +136,10 @@ def _stored(path: Path) -> int:
         return 0
 
 
-def test_a_study_killed_with_sigkill_resumes_with_nothing_lost_or_duplicated(tmp_path, monkeypatch):
+@pytest.mark.parametrize("whole_group", [True, False])
+def test_a_study_killed_with_sigkill_resumes_with_nothing_lost_or_duplicated(
+    tmp_path, monkeypatch, whole_group
+):
     env = {"PROBE_SLEEP": "0.01", "PROBE_SEEDS": "2"}
     study = probes(monkeypatch, **env)
     killed, whole = tmp_path / "killed", tmp_path / "whole"
@@ -155,7 +158,10 @@ def test_a_study_killed_with_sigkill_resumes_with_nothing_lost_or_duplicated(tmp
         assert proc.poll() is None, proc.stderr.read().decode()
         assert time.monotonic() < deadline, "the study stored nothing in 120 s"
         time.sleep(0.05)
-    os.killpg(proc.pid, signal.SIGKILL)  # the process running the study and its workers
+    if whole_group:  # the process running the study and its workers
+        os.killpg(proc.pid, signal.SIGKILL)
+    else:  # the process running the study only: its workers are orphaned
+        os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     before = _stored(killed / "study.sqlite")
     assert 3 <= before < 12, "kill earlier: the study had finished"
@@ -164,6 +170,8 @@ def test_a_study_killed_with_sigkill_resumes_with_nothing_lost_or_duplicated(tmp
     assert outcome.reused == before and outcome.ran == 12 - before
     run_study(study, whole, n_jobs=2)
     assert_same_results(load(whole), load(killed))
+    if not whole_group:
+        os.killpg(proc.pid, signal.SIGKILL)  # whatever the orphans still run
 
 
 def test_adding_seeds_or_an_optimizer_runs_only_the_new_runs(reference, tmp_path, monkeypatch):
@@ -346,3 +354,16 @@ def test_what_an_optimizer_reports_comes_back_as_columns_lists_included(tmp_path
     for sizes, n in zip(curves["species_sizes"], curves["species"]):
         assert isinstance(sizes, list) and len(sizes) == n and sum(sizes) == 30
     assert curves["threshold"].dtype == float
+
+
+@pytest.mark.parametrize("backend, n_jobs", [("loky", 2), ("dask", 2)])
+def test_a_scripts_own_tasks_run_in_workers_that_never_saw_the_script(tmp_path, backend, n_jobs):
+    if backend == "dask":
+        pytest.importorskip("distributed")
+    study = load_study(Path(__file__).parent / "study_files" / "own_task.py")
+    run_study(study, tmp_path / "here", backend="sequential")
+    run_study(study, tmp_path / "there", backend=backend, n_jobs=n_jobs)
+    here, there = load(tmp_path / "here"), load(tmp_path / "there")
+    assert set(here.runs["status"]) == {"done"} and len(here.runs) == 8
+    assert set(here.runs["task"]) == {"test-rings(n=40)", "test-blobs"}
+    assert_same_results(here, there)

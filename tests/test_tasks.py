@@ -5,6 +5,7 @@ fingerprints stable across processes; tasks pickle; bad input gives one-line err
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import pickle
@@ -541,9 +542,13 @@ def test_register_task():
             err(get_task, {"name": "blobs", "n": "many"})
             == "blobs.n: must be an integer, got 'many'"
         )
-        assert err(register_task, "blobs", load_blobs, task_type="classification") == (
+        other = functools.partial(load_blobs)  # another loader under the same name
+        assert err(register_task, "blobs", other, task_type="classification") == (
             "task name 'blobs' is taken; choose another name"
         )
+        # the same loader registered again (a study script loaded twice) replaces itself
+        register_task("blobs", load_blobs, task_type="regression")
+        assert get_task("blobs").task_type == "regression"
         assert err(register_task, "xor", load_blobs, task_type="classification") == (
             "task name 'xor' is taken; choose another name"
         )

@@ -145,6 +145,7 @@ class TaskSpec:
     task_type: str | None  # None: set by a parameter
     doc: str
     builtin: bool = False
+    origin: tuple[str, str] | None = None  # the loader's module and qualified name
 
 
 _REGISTRY: dict[str, TaskSpec] = {}
@@ -152,6 +153,10 @@ _REGISTRY: dict[str, TaskSpec] = {}
 
 def add_spec(spec: TaskSpec) -> None:
     check_name(spec.name)
+    old = _REGISTRY.get(spec.name)
+    if old is not None and not old.builtin and old.origin is not None and old.origin == spec.origin:
+        _REGISTRY[spec.name] = spec  # the same script run again: its new loader replaces the old
+        return
     if spec.name in _REGISTRY:
         raise ValueError(f"task name {spec.name!r} is taken; choose another name")
     _REGISTRY[spec.name] = spec
@@ -249,10 +254,9 @@ def register_task(
     type is checked) or :class:`Param`. The other arguments are the Task's fields (see
     :class:`Task`; defaults as for :meth:`Task.from_arrays`). The loader runs once per
     process and parameters (cached), when the task is made, so bad data fail early; the
-    fingerprint covers the loaded arrays. A taken name is refused."""
+    fingerprint covers the loaded arrays. A taken name is refused, except by the same loader
+    defined again (a study script loaded twice)."""
     check_name(name)
-    if name in _REGISTRY:
-        raise ValueError(f"task name {name!r} is taken; choose another name")
     if not callable(loader):
         raise ValueError(f"{name}: loader must be a function returning (X, y), got {loader!r}")
     specs = {}
@@ -289,7 +293,13 @@ def register_task(
                     task.test_fraction, X, y)  # fmt: skip
         return dataclasses.replace(task, fingerprint=fp)
 
-    add_spec(TaskSpec(name=name, params=specs, build=build, task_type=task_type, doc=fields["doc"]))
+    origin = (getattr(loader, "__module__", None), getattr(loader, "__qualname__", None))
+    add_spec(
+        TaskSpec(
+            name=name, params=specs, build=build, task_type=task_type, doc=fields["doc"],
+            origin=origin if None not in origin else None,
+        )
+    )  # fmt: skip
 
 
 def unregister_task(name: str) -> None:
