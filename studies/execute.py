@@ -39,6 +39,7 @@ def _base(run: RunSpec) -> dict:
         "target_split": run.task.target_split,
         "network": run.network.to_dict(),
         "budget": run.budget.limits(),
+        "max_run_seconds": run.max_run_seconds,
         "content": run.content(),
         "host": socket.gethostname(),
         "versions": package_versions(),

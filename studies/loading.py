@@ -66,16 +66,32 @@ def _from_script(path: Path) -> Study:
     _pickle_by_value(module)
     try:
         spec.loader.exec_module(module)
-    except StudyError as exc:
-        raise StudyError(f"{path}: {exc}") from None
-    except SyntaxError as exc:
-        raise StudyError(f"{path}:{exc.lineno}: syntax error: {exc.msg}") from None
+    except BaseException as exc:
+        del sys.modules[name]  # a half-run script leaves nothing behind
+        if isinstance(exc, StudyError):
+            raise StudyError(f"{path}: {exc}") from None
+        if isinstance(exc, SyntaxError):
+            raise StudyError(f"{path}:{exc.lineno}: syntax error: {exc.msg}") from None
+        if isinstance(exc, Exception):
+            line = _script_line(exc, path)
+            raise StudyError(f"{path}{line}: {type(exc).__name__}: {exc}") from None
+        raise
     study = getattr(module, "study", None)
     if not isinstance(study, Study):
         raise StudyError(
             f"{path}: defines no `study = Study(...)` at module level (found {type(study).__name__})"
         )
     return study
+
+
+def _script_line(exc: BaseException, path: Path) -> str:
+    """``:N`` for the script's line where ``exc`` was raised, if it was raised there."""
+    tb, line = exc.__traceback__, ""
+    while tb is not None:
+        if Path(tb.tb_frame.f_code.co_filename) == path.resolve():
+            line = f":{tb.tb_lineno}"
+        tb = tb.tb_next
+    return line
 
 
 def _identifier(stem: str) -> str:

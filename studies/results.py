@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from functools import cached_property
 from pathlib import Path
 
@@ -33,8 +34,12 @@ def load(directory, *, all_runs: bool = False) -> StudyResults:
         raise ValueError(
             f"{directory} holds no study store ({STORE_FILE}); run a study into it first"
         )
-    check_store(path, None)
-    return StudyResults(path, all_runs=all_runs)
+    if not check_store(path, None):
+        raise ValueError(f"{directory} holds an empty study store; run the study into it first")
+    try:
+        return StudyResults(path, all_runs=all_runs)
+    except sqlite3.Error as exc:
+        raise ValueError(f"{path} cannot be read as a study store ({exc})") from None
 
 
 def _is_json(value) -> bool:
@@ -50,11 +55,12 @@ class StudyResults:
         self.directory = path.parent
         con = connect_readonly(path)
         try:
-            spec = con.execute(
-                "SELECT spec, provenance FROM specs ORDER BY id DESC LIMIT 1"
-            ).fetchone()
+            spec = con.execute("SELECT spec FROM specs ORDER BY id DESC LIMIT 1").fetchone()
             self.spec = json.loads(spec[0]) if spec else {}
-            self.provenance = json.loads(spec[1]) if spec else {}
+            session = con.execute(
+                "SELECT provenance FROM sessions ORDER BY id DESC LIMIT 1"
+            ).fetchone()
+            self.provenance = json.loads(session[0]) if session else {}
             where = "" if all_runs else " WHERE run_id IN (SELECT run_id FROM spec_runs)"
             cols = [c for c in RUN_COLUMNS if c not in _JSON_RUN_COLUMNS]
             self._runs = pd.read_sql_query(
@@ -83,7 +89,9 @@ class StudyResults:
         optimizer reported expanded into columns of its own."""
         keys = self._runs[["run_id", "task", "optimizer", "optimizer_name", "repetition", "metric"]]
         curves = keys.merge(self._curves, on="run_id", how="inner", validate="one_to_many")
-        names = {c: c[len(REPORTED) :] for c in curves.columns if c.startswith(REPORTED)}
+        reported = sorted(c for c in curves.columns if c.startswith(REPORTED))
+        curves = curves[[c for c in curves.columns if c not in reported] + reported]
+        names = {c: c[len(REPORTED) :] for c in reported}
         clash = {c: f"opt_{n}" for c, n in names.items() if n in curves.columns}
         curves = curves.rename(columns={**names, **clash})
         for c in (clash.get(c, n) for c, n in names.items()):

@@ -6,18 +6,21 @@ run. A study run again into the same directory runs only what is missing, so a s
 killed at any moment resumes with nothing lost or duplicated, and adding seeds, tasks or
 optimizers runs only the new runs.
 
-A worker process that dies (``os._exit``, a segfault, out of memory) takes joblib's or
-Dask's whole map down with it, without saying which run killed it. The runner then runs
-what was left again in two halves, and halves again whatever breaks, until the run that
-kills its worker is alone: it is recorded as ``failed`` and every other run completes. A
-run that dies k times costs about k * log2(n) restarts of the map, not a serial study.
+A worker process that dies (``os._exit``, a segfault, out of memory) takes loky's whole
+map down with it, without saying which run killed it. The runner then runs what was left
+again in two halves, and halves again whatever breaks, until the run that kills its worker
+is alone: it is recorded as ``failed`` and every other run completes. A run that dies k
+times costs about k * log2(n) restarts of the map, not a serial study. On Dask each run is
+a future of its own, so Dask names the run whose worker died (``KilledWorker``).
 """
 
 from __future__ import annotations
 
-import sys
+import logging
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +35,8 @@ from .spec import Study
 from .store import STORE_FILE, Store
 
 __all__ = ["run_study", "StudyOutcome", "BACKENDS"]
+
+log = logging.getLogger(__name__)
 
 BACKENDS = ("loky", "dask", "sequential")
 
@@ -93,8 +98,12 @@ def run_study(
     with Store.open(out, study.name) as store:
         provenance = {**study_provenance(), "source": study.source}
         store.set_spec(study.to_json(), provenance, [r.run_id for r in runs])
+        ids = {r.run_id for r in runs}
+        # a run stopped by a lower time limit than the study's is run again under the new one
+        again = store.timed_out_below(study.max_run_seconds)
         if rerun_failed:
-            store.forget(store.recorded(("failed", "timeout")) & {r.run_id for r in runs})
+            again |= store.recorded(("failed", "timeout"))
+        store.forget(again & ids)
         stored = store.recorded()
         todo = [r for r in runs if r.run_id not in stored]
         reused = len(runs) - len(todo)
@@ -102,21 +111,28 @@ def run_study(
             progress({"event": "start", "total": len(runs), "reused": reused, "todo": len(todo)})
         ran = failed = 0
         try:
-            with _executor(backend, n_jobs, scheduler) as execute_many:
-                for record in _isolating(todo, execute_many):
+            with _executor(backend, n_jobs, scheduler) as execute_all:
+                for record in execute_all(todo):
                     store.write(record)
                     ran += 1
                     failed += record["status"] != "done"
                     if progress is not None:
                         progress({"event": "run", "record": record})
         except KeyboardInterrupt:
-            print(
-                f"interrupted: {reused + ran} of {len(runs)} runs are stored in {out}; "
-                "run the same study again to resume (stored runs are kept)",
-                file=sys.stderr,
+            log.warning(
+                "interrupted: %d of %d runs are stored in %s; run the same study again to "
+                "resume (stored runs are kept)",
+                reused + ran,
+                len(runs),
+                out,
             )
             raise
     return StudyOutcome(out, len(runs), reused, ran, failed, time.perf_counter() - t0)
+
+
+def _worker_died(exc: BaseException) -> bool:
+    """Whether ``exc`` says a worker process died (not that the map could not run)."""
+    return isinstance(exc, BrokenProcessPool)  # loky's TerminatedWorkerError is one
 
 
 def _isolating(runs: list[RunSpec], execute_many) -> Iterator[dict]:
@@ -129,9 +145,9 @@ def _isolating(runs: list[RunSpec], execute_many) -> Iterator[dict]:
             for record in execute_many(group):
                 finished.add(record["run_id"])
                 yield record
-        except KeyboardInterrupt:
-            raise
-        except Exception as exc:  # the map broke: a worker died, or could not be reached
+        except Exception as exc:
+            if not _worker_died(exc):
+                raise  # not a run's doing (e.g. a run that cannot be pickled): the study stops
             left = [r for r in group if r.run_id not in finished]
             if len(left) == 1:
                 detail = " ".join(str(exc).split())  # loky's message runs over lines
@@ -149,37 +165,76 @@ def _executor(backend: str, n_jobs: int, scheduler: str | None):
     if backend == "sequential":
         yield lambda runs: (execute(r) for r in runs)
     elif backend == "loky":
-        yield lambda runs: _joblib_map(runs, "loky", n_jobs)
+        yield lambda runs: _isolating(list(runs), lambda group: _loky_map(group, n_jobs))
     else:
-        with _dask_client(n_jobs, scheduler):
-            yield lambda runs: _joblib_map(runs, "dask", -1)
+        with _dask_client(n_jobs, scheduler) as client:
+            yield lambda runs: _dask_map(client, runs)
 
 
-def _joblib_map(runs: Iterable[RunSpec], backend: str, n_jobs: int) -> Iterator[dict]:
-    runs = {r.run_id: r for r in runs}
+def _loky_map(runs: list[RunSpec], n_jobs: int) -> Iterator[dict]:
     if not runs:
         return
-    if backend == "dask":  # see execute_pickled
-        tasks = (delayed(execute_pickled)(i, cloudpickle.dumps(r)) for i, r in runs.items())
-    else:
-        tasks = (delayed(execute)(r) for r in runs.values())
-    with parallel_config(backend=backend, n_jobs=n_jobs):
-        for record in Parallel(return_as="generator_unordered")(tasks):
-            if "unpickle_error" in record:
-                record = failed_record(runs[record["run_id"]], record["unpickle_error"])
+    with parallel_config(backend="loky", n_jobs=n_jobs):
+        yield from Parallel(return_as="generator_unordered")(delayed(execute)(r) for r in runs)
+
+
+def _dask_map(client, runs: Iterable[RunSpec]) -> Iterator[dict]:
+    """Runs as Dask futures, each on its own. A worker that dies takes with it the runs it
+    held (Dask's ``KilledWorker``): the one that killed it and any queued beside it. Each of
+    those is then run again alone; one that kills its worker again is recorded as failed."""
+    from distributed.scheduler import KilledWorker
+
+    suspects: list[RunSpec] = []
+    for run, record in _dask_futures(client, list(runs)):
+        if isinstance(record, KilledWorker):
+            suspects.append(run)
+        else:
             yield record
+    for run in suspects:
+        for _, record in _dask_futures(client, [run]):
+            if isinstance(record, KilledWorker):
+                record = failed_record(run, f"its worker process died: KilledWorker: {record}")
+            yield record
+
+
+def _dask_futures(client, runs: list[RunSpec]):
+    """(run, record or KilledWorker) as the runs finish."""
+    from distributed import as_completed
+    from distributed.scheduler import KilledWorker
+
+    futures = {}
+    for r in runs:  # cloudpickle bytes: see execute_pickled; a fresh key for each attempt
+        key = f"run-{r.run_id}-{uuid.uuid4().hex[:8]}"
+        future = client.submit(execute_pickled, r.run_id, cloudpickle.dumps(r), key=key)
+        futures[future] = r
+    try:
+        for future in as_completed(futures):
+            run = futures[future]
+            try:
+                record = future.result()
+            except KilledWorker as exc:
+                yield run, exc
+                continue
+            if "unpickle_error" in record:
+                record = failed_record(run, record["unpickle_error"])
+            yield run, record
+    finally:
+        client.cancel(list(futures))
 
 
 @contextmanager
 def _dask_client(n_jobs: int, scheduler: str | None):
     try:
+        import dask
         from distributed import Client, LocalCluster
     except ImportError:
         raise ValueError(
             "backend 'dask' needs dask.distributed: pip install -e \".[dask]\""
         ) from None
     if scheduler is None:
+        # a run that kills its worker fails at once, instead of killing three more first
         with (
+            dask.config.set({"distributed.scheduler.allowed-failures": 0}),
             LocalCluster(
                 n_workers=n_jobs,
                 threads_per_worker=1,
@@ -191,7 +246,7 @@ def _dask_client(n_jobs: int, scheduler: str | None):
             yield client
         return
     try:
-        client = Client(scheduler, timeout=10)
+        client = Client(scheduler, timeout=5)
     except (OSError, TimeoutError, ValueError) as exc:
         raise ValueError(
             f"cannot reach the Dask scheduler at {scheduler} ({exc}); check the address, "

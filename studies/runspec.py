@@ -6,6 +6,8 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from optimizers import Architecture, Budget, OptimizerSpec
 
 from .tasks import Task
@@ -19,10 +21,11 @@ def content_json(content: dict) -> str:
 
 
 def _default(value):
-    item = getattr(value, "item", None)
-    if callable(item):
-        return item()
-    return str(value)
+    if isinstance(value, (np.generic, np.ndarray)):
+        return value.tolist()
+    if isinstance(value, (set, frozenset)):
+        return sorted(value)
+    raise TypeError(f"a run's content must be plain data; {type(value).__name__} {value!r} is not")
 
 
 @dataclass(frozen=True)
@@ -34,7 +37,8 @@ class RunSpec:
     study seed, curve resolution), so a store can tell a run already done from a new one:
     the same content is the same run in any study file, process or order; a changed
     parameter is a different run. The per-run safety limit of seconds and the BLAS thread
-    count are not content: they do not change a completed run's numbers.
+    count are not content: they do not change a completed run's numbers (a run that timed
+    out is run again when the limit is raised).
     """
 
     task: Task

@@ -67,7 +67,11 @@ def _budget(path: str, value) -> Budget:
     try:
         return Budget(**dict(value))
     except ValueError as exc:
-        _fail(path, str(exc).replace("Budget.", ""))
+        message = str(exc)
+        for k in value:  # "Budget.evaluations must be ..." -> "budget.evaluations: must be ..."
+            if message.startswith(f"Budget.{k} "):
+                _fail(f"{path}.{k}", message[len(f"Budget.{k} ") :])
+        _fail(path, message.replace("Budget.", ""))
 
 
 def _network(path: str, value) -> Architecture:
@@ -81,7 +85,13 @@ def _network(path: str, value) -> Architecture:
     try:
         return Architecture(**dict(value))
     except (ValueError, TypeError) as exc:
-        _fail(path, str(exc))
+        message = str(exc)
+        for k in NETWORK_KEYS:  # "activation: unknown ..." -> "network.activation: unknown ..."
+            if message.startswith(f"{k}: "):
+                _fail(f"{path}.{k}", message[len(k) + 2 :])
+        if message.startswith("hidden "):
+            _fail(f"{path}.hidden", message[len("hidden ") :])
+        _fail(path, message)
 
 
 def _differentiable(arch: Architecture) -> list[str]:
@@ -118,16 +128,17 @@ class OptimizerEntry:
 
 
 def _plain(value):
-    """JSON-ready copy (tuples to lists, numpy scalars to Python)."""
+    """JSON-ready copy (tuples to lists, numpy scalars to Python); TypeError for anything
+    that is not data."""
     return json.loads(json.dumps(value, default=_json_default))
 
 
 def _json_default(value):
-    if isinstance(value, np.generic):
-        return value.item()
+    if isinstance(value, (np.generic, np.ndarray)):
+        return value.tolist()
     if isinstance(value, (set, frozenset)):
         return sorted(value)
-    return str(value)
+    raise TypeError(f"{type(value).__name__} {value!r} is not JSON data")
 
 
 class Study:
@@ -212,7 +223,11 @@ class Study:
                 try:
                     task = get_task(entry)
                 except ValueError as exc:
-                    _fail(path, str(exc))
+                    message, name = str(exc), entry if isinstance(entry, str) else entry.get("name")
+                    if isinstance(name, str) and message.startswith(f"{name}."):
+                        field, _, rest = message[len(name) + 1 :].partition(": ")
+                        _fail(f"{path}.{field}", rest)  # "parity.bits: ..." -> "tasks[0].bits: ..."
+                    _fail(path, message)
             else:
                 _fail(path, f"must be a task name, a table with a name, or a Task, got {entry!r}")
             budget = budget or self.budget or task.budget
@@ -269,6 +284,10 @@ class Study:
             get_optimizer(name)
         except ValueError as exc:
             _fail(f"{path}.optimizer", str(exc))
+        try:
+            params = _plain(params)  # numpy scalars to numbers: the store writes JSON
+        except TypeError as exc:
+            _fail(path, f"parameters must be plain data (numbers, strings, lists): {exc}")
         try:
             spec = OptimizerSpec(name, params)
         except (ValueError, TypeError) as exc:
@@ -382,4 +401,11 @@ def _param_error(path: str, message: str, params: dict) -> tuple[str, str]:
     for p in sorted(params, key=len, reverse=True):
         if message.startswith(f"{p} "):
             return f"{path}.{p}", message[len(p) + 1 :]
+    unknown = re.match(r"^[\w.-]+: unknown parameter\(s\) ([\w, ]+); (known: .*)$", message)
+    if unknown:  # "backprop: unknown parameter(s) lrr; known: ..." -> "<path>.lrr: unknown ..."
+        names = unknown.group(1).split(", ")
+        return (
+            f"{path}.{names[0]}",
+            f"unknown parameter{'s ' + ', '.join(names) if len(names) > 1 else ''}; {unknown.group(2)}",
+        )
     return path, message

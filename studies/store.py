@@ -13,6 +13,7 @@ import datetime as _dt
 import json
 import math
 import sqlite3
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -36,7 +37,7 @@ RUN_COLUMNS = (
     "status", "error", "metric", "metric_maximize", "target", "target_split", "solved",
     "train_loss", "train_metric", "val_loss", "val_metric", "test_loss", "test_metric",
     "samples", "evaluations", "macs", "seconds", "steps", "wall_seconds",
-    "connections", "hidden_nodes", "best_graph", "config", "network", "budget", "content",
+    "connections", "hidden_nodes", "max_run_seconds", "best_graph", "config", "network", "budget", "content",
     "versions", "host", "finished_at",
 )  # fmt: skip
 CURVE_COLUMNS = (
@@ -53,6 +54,9 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS specs (
     id INTEGER PRIMARY KEY AUTOINCREMENT, created TEXT NOT NULL,
     spec TEXT NOT NULL, provenance TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sessions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, started TEXT NOT NULL,
+    spec_id INTEGER NOT NULL, provenance TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS spec_runs (run_id TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS runs ({", ".join(c + (" TEXT PRIMARY KEY" if c == "run_id" else "") for c in RUN_COLUMNS)});
 CREATE TABLE IF NOT EXISTS curves ({", ".join(CURVE_COLUMNS)}, PRIMARY KEY (run_id, point)) WITHOUT ROWID;
@@ -68,7 +72,15 @@ def _now() -> str:
 
 
 def _dumps(value) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=_plain)
+
+
+def _plain(value):
+    if isinstance(value, (np.generic, np.ndarray)):
+        return value.tolist()
+    if isinstance(value, (set, frozenset)):
+        return sorted(value)
+    raise TypeError(f"{type(value).__name__} is not JSON data")
 
 
 def _number(value):
@@ -81,14 +93,20 @@ def _number(value):
 
 def connect_readonly(path: Path) -> sqlite3.Connection:
     """A read-only connection (safe beside a running study)."""
-    return sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+    return sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True, timeout=30)
 
 
-def check_store(path: Path, study_name: str | None) -> None:
-    """Refuse, without writing to it, a file that is not this study's store."""
+def check_store(path: Path, study_name: str | None) -> bool:
+    """Refuse, without writing to it, a file that is not this study's store. False for a
+    store whose creation was killed before it held anything (it is then made afresh)."""
     try:
         con = connect_readonly(path)
         try:
+            tables = {
+                r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            }
+            if not tables:
+                return False
             rows = dict(con.execute("SELECT key, value FROM meta").fetchall())
         finally:
             con.close()
@@ -96,19 +114,23 @@ def check_store(path: Path, study_name: str | None) -> None:
         raise StoreError(
             f"{path} is not a neuroarena study store ({exc}); move it away or choose another output directory"
         ) from None
-    version = int(rows.get("schema_version", "0") or 0)
+    try:
+        version = int(rows.get("schema_version", "0") or 0)
+    except ValueError:
+        version = 0
     if version > SCHEMA_VERSION:
         raise StoreError(
             f"{path} was written by a newer neuroarena (store schema {version}, this one reads up to {SCHEMA_VERSION}); upgrade neuroarena"
         )
-    if version < 1 or "study" not in rows:
+    if version < 1 or "study" not in rows or not {"runs", "curves", "specs"} <= tables:
         raise StoreError(
-            f"{path} is not a neuroarena study store (no schema version); choose another output directory"
+            f"{path} is not a neuroarena study store (no schema version or tables missing); choose another output directory"
         )
     if study_name is not None and rows["study"] != study_name:
         raise StoreError(
             f"{path.parent} holds study {rows['study']!r}, not {study_name!r}; choose another output directory"
         )
+    return True
 
 
 class Store:
@@ -136,8 +158,9 @@ class Store:
             con = sqlite3.connect(path, timeout=30, isolation_level=None)
             con.execute("PRAGMA journal_mode=WAL")
             con.execute("PRAGMA synchronous=NORMAL")
-            con.executescript(_SCHEMA)
-            con.execute("BEGIN")
+            con.execute("BEGIN IMMEDIATE")  # the tables and their meta rows, all or nothing
+            for statement in filter(str.strip, _SCHEMA.split(";")):
+                con.execute(statement)
             con.execute(
                 "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?), ('study', ?), ('created', ?)",
                 (str(SCHEMA_VERSION), study_name, _now()),
@@ -156,24 +179,46 @@ class Store:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    # -- the study --------------------------------------------------------------------
-    def set_spec(self, spec_json: str, provenance: dict, run_ids: list[str]) -> None:
-        """Record the study as it is now run: its spec (when changed) and its runs' ids."""
+    @contextmanager
+    def _transaction(self):
         con = self.con
         con.execute("BEGIN IMMEDIATE")
         try:
-            last = con.execute("SELECT spec FROM specs ORDER BY id DESC LIMIT 1").fetchone()
-            if last is None or last[0] != spec_json:
-                con.execute(
+            yield con
+        except BaseException:
+            if con.in_transaction:
+                con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
+
+    # -- the study --------------------------------------------------------------------
+    def set_spec(self, spec_json: str, provenance: dict, run_ids: list[str]) -> None:
+        """Record the study as it is run now: its spec (a new version when it changed),
+        where and with what it runs (every time: a resume may be on another machine), and
+        its runs' ids (what :func:`studies.load` shows)."""
+        with self._transaction() as con:
+            last = con.execute("SELECT id, spec FROM specs ORDER BY id DESC LIMIT 1").fetchone()
+            if last is None or last[1] != spec_json:
+                cur = con.execute(
                     "INSERT INTO specs (created, spec, provenance) VALUES (?, ?, ?)",
                     (_now(), spec_json, _dumps(provenance)),
                 )
+                spec_id = cur.lastrowid
+            else:
+                spec_id = last[0]
+            con.execute(
+                "INSERT INTO sessions (started, spec_id, provenance) VALUES (?, ?, ?)",
+                (_now(), spec_id, _dumps(provenance)),
+            )
             con.execute("DELETE FROM spec_runs")
             con.executemany("INSERT OR IGNORE INTO spec_runs VALUES (?)", ((r,) for r in run_ids))
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+
+    def timed_out_below(self, seconds: float | None) -> set[str]:
+        """Runs stopped by a time limit lower than ``seconds`` (None: no limit now)."""
+        rows = self.con.execute(
+            "SELECT run_id, max_run_seconds FROM runs WHERE status = 'timeout'"
+        ).fetchall()
+        return {r for r, limit in rows if seconds is None or limit is None or limit < seconds}
 
     def recorded(self, statuses: tuple[str, ...] | None = None) -> set[str]:
         """Ids of the runs already stored (with one of ``statuses``, if given)."""
@@ -187,40 +232,33 @@ class Store:
     def forget(self, run_ids) -> None:
         """Delete runs (to run them again), with their curves, in one transaction."""
         ids = [(r,) for r in run_ids]
-        con = self.con
-        con.execute("BEGIN IMMEDIATE")
-        con.executemany("DELETE FROM curves WHERE run_id = ?", ids)
-        con.executemany("DELETE FROM runs WHERE run_id = ?", ids)
-        con.execute("COMMIT")
+        with self._transaction() as con:
+            con.executemany("DELETE FROM curves WHERE run_id = ?", ids)
+            con.executemany("DELETE FROM runs WHERE run_id = ?", ids)
 
     # -- runs -------------------------------------------------------------------------
     def write(self, record: dict) -> bool:
         """Store one finished run and its curve in one transaction; False if it was
         already there (nothing is written twice)."""
         row, reported, curve = record_rows(record)
-        con = self.con
-        con.execute("BEGIN IMMEDIATE")
-        try:
+        with self._transaction() as con:
             cur = con.execute(
                 f"INSERT OR IGNORE INTO runs ({', '.join(RUN_COLUMNS)}) VALUES ({', '.join('?' * len(RUN_COLUMNS))})",
                 row,
             )
             new = cur.rowcount == 1
             if new and curve:
-                have = {r[1] for r in con.execute("PRAGMA table_info(curves)")}
-                for key in reported:
-                    if REPORTED + key not in have:
+                have = {r[1].lower() for r in con.execute("PRAGMA table_info(curves)")}
+                for key in reported:  # SQLite's column names ignore case
+                    if (REPORTED + key).lower() not in have:
                         con.execute(f"ALTER TABLE curves ADD COLUMN {_quote(REPORTED + key)}")
+                        have.add((REPORTED + key).lower())
                 names = [*CURVE_COLUMNS, *(REPORTED + k for k in reported)]
                 con.executemany(
                     f"INSERT OR IGNORE INTO curves ({', '.join(map(_quote, names))}) "
                     f"VALUES ({', '.join('?' * len(names))})",
                     curve,
                 )
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
         return new
 
 
@@ -240,9 +278,12 @@ def _cell(value):
 def _column(values: list) -> list:
     """One curve column as SQLite stores it, converted a column at a time."""
     try:
-        return np.asarray(values, dtype=np.float64).tolist()  # None -> NaN -> NULL
+        column = np.asarray(values, dtype=np.float64)  # None -> NaN -> NULL
     except (TypeError, ValueError):
-        return [_cell(v) for v in values]
+        column = None
+    if column is not None and column.ndim == 1:
+        return column.tolist()
+    return [_cell(v) for v in values]  # lists (NEAT's species sizes), text
 
 
 def record_rows(record: dict) -> tuple[tuple, list[str], list[tuple]]:

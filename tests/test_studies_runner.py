@@ -3,6 +3,7 @@ resume after kill -9; only new runs run; failures isolated and recorded; the pai
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sqlite3
@@ -58,7 +59,8 @@ def reference(tmp_path_factory):
 
 def test_every_run_is_stored_once_with_its_curve(reference):
     runs = reference.runs
-    assert len(runs) == 12 and runs["run_id"].is_unique
+    assert len(runs) == 12
+    assert len(runs.groupby(["task", "optimizer", "repetition"])) == 12
     assert set(runs["status"]) == {"done"}
     assert set(runs["task"]) == {"xor", "parity(bits=3)"}
     assert set(runs["optimizer"]) == {"search", "search-b", "rs"}
@@ -163,6 +165,14 @@ def test_a_study_killed_with_sigkill_resumes_with_nothing_lost_or_duplicated(
     else:  # the process running the study only: its workers are orphaned
         os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
+    try:
+        _resume_and_compare(study, killed, whole)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)  # whatever orphans are left
+
+
+def _resume_and_compare(study, killed, whole):
     before = _stored(killed / "study.sqlite")
     assert 3 <= before < 12, "kill earlier: the study had finished"
 
@@ -170,8 +180,6 @@ def test_a_study_killed_with_sigkill_resumes_with_nothing_lost_or_duplicated(
     assert outcome.reused == before and outcome.ran == 12 - before
     run_study(study, whole, n_jobs=2)
     assert_same_results(load(whole), load(killed))
-    if not whole_group:
-        os.killpg(proc.pid, signal.SIGKILL)  # whatever the orphans still run
 
 
 def test_adding_seeds_or_an_optimizer_runs_only_the_new_runs(reference, tmp_path, monkeypatch):
@@ -207,7 +215,10 @@ def test_a_changed_parameter_makes_new_runs_and_load_shows_the_current_spec(tmp_
     assert current.spec["optimizers"]["rs"]["params"] == {"population": 4}
 
 
-def test_failures_are_recorded_and_the_study_goes_on(tmp_path, monkeypatch):
+@pytest.mark.parametrize("backend", ["loky", "dask"])
+def test_failures_are_recorded_and_the_study_goes_on(tmp_path, monkeypatch, backend):
+    if backend == "dask":
+        pytest.importorskip("distributed")
     probes(monkeypatch)  # registers test-probe
     study = Study(
         name="failures",
@@ -218,11 +229,11 @@ def test_failures_are_recorded_and_the_study_goes_on(tmp_path, monkeypatch):
             "nan": ("test-probe", {"mode": "nan"}),
             "exits": ("test-probe", {"mode": "exit"}),
         },
-        seeds=2,
+        seeds=1,
         budget={"evaluations": 100},
     )
-    outcome = run_study(study, tmp_path, n_jobs=2)
-    assert (outcome.ran, outcome.failed) == (8, 6)
+    outcome = run_study(study, tmp_path, n_jobs=2, backend=backend)
+    assert (outcome.ran, outcome.failed) == (4, 3)
     runs = load(tmp_path).runs.set_index(["optimizer", "repetition"]).sort_index()
     assert set(runs.loc["ok", "status"]) == {"done"}
     assert set(runs.loc["raises", "status"]) == {"failed"}
@@ -231,9 +242,9 @@ def test_failures_are_recorded_and_the_study_goes_on(tmp_path, monkeypatch):
     assert set(runs.loc["exits", "status"]) == {"failed"}
     assert runs.loc["exits", "error"].str.contains("worker process died").all()
     # a failure is a result: running again reuses it, unless asked to retry
-    assert run_study(study, tmp_path, n_jobs=2).ran == 0
-    again = run_study(study, tmp_path, n_jobs=2, rerun_failed=True)
-    assert (again.ran, again.reused, again.failed) == (4, 4, 4)  # raises and exits, again
+    assert run_study(study, tmp_path, n_jobs=2, backend=backend).ran == 0
+    again = run_study(study, tmp_path, n_jobs=2, backend=backend, rerun_failed=True)
+    assert (again.ran, again.reused, again.failed) == (2, 2, 2)  # raises and exits, again
 
 
 def test_every_optimizer_in_a_repetition_starts_from_the_same_split_and_weights(
@@ -260,7 +271,7 @@ def test_every_optimizer_in_a_repetition_starts_from_the_same_split_and_weights(
     assert len(set(runs["test_loss"])) == 3
 
 
-def test_ctrl_c_keeps_the_finished_runs_and_says_how_to_resume(tmp_path, monkeypatch, capsys):
+def test_ctrl_c_keeps_the_finished_runs_and_says_how_to_resume(tmp_path, monkeypatch, caplog):
     study = probes(monkeypatch, PROBE_SEEDS=1)
     seen = []
 
@@ -272,7 +283,7 @@ def test_ctrl_c_keeps_the_finished_runs_and_says_how_to_resume(tmp_path, monkeyp
 
     with pytest.raises(KeyboardInterrupt):
         run_study(study, tmp_path, backend="sequential", progress=progress)
-    assert "run the same study again to resume" in capsys.readouterr().err
+    assert "run the same study again to resume" in caplog.text
     assert set(load(tmp_path).runs["run_id"]) == set(seen)
     assert run_study(study, tmp_path, backend="sequential").ran == 4
 
@@ -361,9 +372,52 @@ def test_a_scripts_own_tasks_run_in_workers_that_never_saw_the_script(tmp_path, 
     if backend == "dask":
         pytest.importorskip("distributed")
     study = load_study(Path(__file__).parent / "study_files" / "own_task.py")
-    run_study(study, tmp_path / "here", backend="sequential")
-    run_study(study, tmp_path / "there", backend=backend, n_jobs=n_jobs)
+    try:
+        run_study(study, tmp_path / "here", backend="sequential")
+        run_study(study, tmp_path / "there", backend=backend, n_jobs=n_jobs)
+    finally:
+        studies.tasks.unregister_task("test-rings")
     here, there = load(tmp_path / "here"), load(tmp_path / "there")
     assert set(here.runs["status"]) == {"done"} and len(here.runs) == 8
     assert set(here.runs["task"]) == {"test-rings(n=40)", "test-blobs"}
     assert_same_results(here, there)
+
+
+def test_list_reports_of_constant_length_are_stored_as_lists(tmp_path):
+    from studies.store import Store
+
+    study = Study(name="x", tasks=["xor"], optimizers={"rs": "random-search"}, seeds=1,
+                  budget={"evaluations": 64})  # fmt: skip
+    record = studies.execute.execute(study.runs()[0])
+    for point in record["result"]["curve"]:
+        point["sizes"] = [30]  # the same length every step
+        point["Sigma"], point["sigma"] = 1.0, 2.0  # names SQLite takes for the same column
+    with Store.open(tmp_path, "x") as store:
+        assert store.write(record) and not store.write(record)
+    curves = load(tmp_path).curves
+    assert all(v == [30] for v in curves["sizes"])
+
+
+def test_a_store_in_a_directory_with_uri_characters(tmp_path, monkeypatch):
+    study = probes(monkeypatch, PROBE_SEEDS=1)
+    out = tmp_path / "run#1 what?"
+    run_study(study, out, backend="sequential")
+    assert len(load(out).runs) == 6
+    assert run_study(study, out, backend="sequential").ran == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run#1 what?"]
+
+
+def test_a_store_whose_creation_was_killed_is_made_afresh(tmp_path, monkeypatch):
+    (tmp_path / "study.sqlite").write_bytes(b"")  # created, then killed before any table
+    study = probes(monkeypatch, PROBE_SEEDS=1)
+    assert run_study(study, tmp_path, backend="sequential").ran == 6
+
+
+def test_timed_out_runs_run_again_under_a_higher_limit(tmp_path, monkeypatch):
+    probes(monkeypatch)
+    slow = Study(name="t", tasks=["xor"], optimizers={"p": ("test-probe", {"mode": "search", "sleep": 0.05})},
+                 seeds=1, budget={"evaluations": 400}, max_run_seconds=0.1)  # fmt: skip
+    run_study(slow, tmp_path, backend="sequential")
+    assert list(load(tmp_path).runs["status"]) == ["timeout"]
+    assert run_study(slow, tmp_path, backend="sequential").ran == 0
+    assert run_study(slow.replace(max_run_seconds=0.2), tmp_path, backend="sequential").ran == 1

@@ -137,7 +137,9 @@ def _build(values: dict) -> Task:
     X, y, task_type, raw = load_csv(values["path"], values["target"], values["task_type"])
     X, y = check_data(X, y, task_type, "csv")
     check_enough_rows("csv", y, task_type, 0.2, 0.2)
-    params = {**values, "task_type": task_type}
+    # the key names the file, not where it lies (its bytes are the fingerprint), so a study
+    # resumed from another directory, or a moved project, keeps its runs and splits
+    params = {**values, "path": os.path.basename(values["path"]), "task_type": task_type}
     return Task(
         name="csv",
         param_items=tuple(params.items()),
