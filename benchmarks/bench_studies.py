@@ -11,6 +11,9 @@
     each, as the runner does) and ``studies.load`` reading it with ``.runs`` and
     ``.curves`` built; target: load under 2 s.
 
+(d) The quickstart end to end, ``neuroarena run quickstart --jobs 2`` in a fresh output
+    directory (the report included once it exists); target < 120 s. ``--quick``: one seed.
+
 Every figure is the median over ``--repeats`` repeats; ``--quick`` runs one repeat of
 smaller versions. Prints tables, then one JSON line (the last line) with every figure.
 
@@ -158,6 +161,17 @@ def store_io(repeats: int, n_runs: int, points: int) -> dict:
     }
 
 
+def quickstart(quick: bool) -> dict:
+    import subprocess
+
+    with tempfile.TemporaryDirectory() as out:
+        cmd = [sys.executable, "-m", "studies.cli", "run", "quickstart", "--jobs", "2",
+               "--out", out, "--quiet"] + (["--seeds", "1"] if quick else [])  # fmt: skip
+        t = timed(lambda: subprocess.run(cmd, check=True, capture_output=True))
+        runs = len(load(out).runs)
+    return {"runs": runs, "seconds": t}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="one repeat of smaller versions")
@@ -167,6 +181,7 @@ def main() -> None:
     a = speedup(repeats, seeds=4 if args.quick else 8, evaluations=1_000 if args.quick else 2_000)
     b = overhead(repeats, seeds=20 if args.quick else 60)
     c = store_io(repeats, n_runs=300 if args.quick else 2_000, points=200)
+    d = quickstart(args.quick)
 
     print(f"(a) {a['runs']}-run study: 1 worker {a['t1_s']:.2f} s, 2 workers {a['t2_s']:.2f} s, "
           f"speedup {a['speedup']:.2f}x (target >= 1.8x)")  # fmt: skip
@@ -174,14 +189,17 @@ def main() -> None:
           f"overhead {b['overhead_ms_per_run']:.1f} ms per run (target <= 20 ms)")  # fmt: skip
     print(f"(c) store of {c['runs']} runs x {c['points']} points: write {c['write_s']:.2f} s "
           f"({c['write_ms_per_run']:.2f} ms per run), studies.load {c['load_s']:.2f} s (target < 2 s)")  # fmt: skip
+    print(f"(d) neuroarena run quickstart --jobs 2: {d['runs']} runs in {d['seconds']:.1f} s "
+          "(target < 120 s)")  # fmt: skip
     targets = {
         "speedup": a["speedup"] >= 1.8,
         "overhead": b["overhead_ms_per_run"] <= 20,
         "load": c["load_s"] < 2.0 or args.quick,
+        "quickstart": d["seconds"] < 120,
     }
     print(json.dumps({
         "benchmark": "studies", "quick": args.quick, "repeats": repeats,
-        "speedup": a, "overhead": b, "store": c, "targets_met": targets,
+        "speedup": a, "overhead": b, "store": c, "quickstart": d, "targets_met": targets,
         "python": platform.python_version(), "numpy": np.__version__,
         "neuroarena_studies": studies.__name__,
     }))  # fmt: skip

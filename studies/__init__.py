@@ -12,6 +12,7 @@ from .runspec import RunSpec
 from .seeds import init_rng, name_hash, run_rng, seed_sequence, split_rng
 from .spec import OptimizerEntry, Study, StudyError, TaskEntry
 from .store import SCHEMA_VERSION, STORE_FILE, StoreError
+from .summary import summary_frame, summary_table
 from .tasks import Splits, Task, available_tasks, get_task, register_task, task_catalog
 
 __all__ = [
@@ -34,6 +35,8 @@ __all__ = [
     "SCHEMA_VERSION",
     "STORE_FILE",
     "StoreError",
+    "summary_frame",
+    "summary_table",
     "Splits",
     "Task",
     "available_tasks",

@@ -95,7 +95,8 @@ def run_study(
     t0 = time.perf_counter()
     out = Path(out) if out is not None else Path("results") / study.name
     runs = study.runs()
-    with Store.open(out, study.name) as store:
+    # the workers first: an unreachable scheduler fails before the store is touched
+    with _executor(backend, n_jobs, scheduler) as execute_all, Store.open(out, study.name) as store:
         provenance = {**study_provenance(), "source": study.source}
         store.set_spec(study.to_json(), provenance, [r.run_id for r in runs])
         ids = {r.run_id for r in runs}
@@ -111,13 +112,12 @@ def run_study(
             progress({"event": "start", "total": len(runs), "reused": reused, "todo": len(todo)})
         ran = failed = 0
         try:
-            with _executor(backend, n_jobs, scheduler) as execute_all:
-                for record in execute_all(todo):
-                    store.write(record)
-                    ran += 1
-                    failed += record["status"] != "done"
-                    if progress is not None:
-                        progress({"event": "run", "record": record})
+            for record in execute_all(todo):
+                store.write(record)
+                ran += 1
+                failed += record["status"] != "done"
+                if progress is not None:
+                    progress({"event": "run", "record": record})
         except KeyboardInterrupt:
             log.warning(
                 "interrupted: %d of %d runs are stored in %s; run the same study again to "

@@ -106,6 +106,7 @@ class TaskEntry:
 
     task: Task
     budget: Budget
+    network: Architecture | None = None  # the task entry's own network, if any
 
     @property
     def key(self) -> str:
@@ -150,8 +151,9 @@ class Study:
     param: value, ..., "network": {...}}``. ``budget``: one :class:`~optimizers.Budget` (or
     table) for every run, equal compute for every optimizer; a task's own ``budget`` table
     overrides it for that task; with neither, the task's default budget. ``network``: the
-    fixed-topology network (overrides each task's default; an optimizer's own ``network``
-    overrides both). ``seed``: the study seed (an integer >= 0). ``max_run_seconds``: a
+    fixed-topology network (overrides each task's default; a task entry's own ``network``
+    table overrides it for that task, and an optimizer's own ``network`` overrides all).
+    ``seed``: the study seed (an integer >= 0). ``max_run_seconds``: a
     safety limit per run (not a budget). ``blas_threads``: BLAS threads per run (1 keeps
     results identical whatever the worker count). ``record_every``: curve resolution.
     """
@@ -212,7 +214,7 @@ class Study:
         entries: list[TaskEntry] = []
         for i, entry in enumerate(tasks):
             path = f"tasks[{i}]"
-            budget = None
+            budget = network = None
             if isinstance(entry, Task):
                 task = entry
             elif isinstance(entry, (str, Mapping)):
@@ -220,6 +222,8 @@ class Study:
                     entry = dict(entry)
                     if "budget" in entry:
                         budget = _budget(f"{path}.budget", entry.pop("budget"))
+                    if "network" in entry:
+                        network = _network(f"{path}.network", entry.pop("network"))
                 try:
                     task = get_task(entry)
                 except ValueError as exc:
@@ -231,7 +235,7 @@ class Study:
             else:
                 _fail(path, f"must be a task name, a table with a name, or a Task, got {entry!r}")
             budget = budget or self.budget or task.budget
-            entries.append(TaskEntry(task, budget))
+            entries.append(TaskEntry(task, budget, network))
         keys = [e.key for e in entries]
         for i, k in enumerate(keys):
             if k in keys[:i]:
@@ -324,7 +328,9 @@ class Study:
 
     # -- the plan ---------------------------------------------------------------------
     def network_for(self, task: TaskEntry, optimizer: OptimizerEntry) -> Architecture:
-        return optimizer.network or self.network or task.task.network
+        """An optimizer's own network, else the task entry's, else the study's, else the
+        task's default."""
+        return optimizer.network or task.network or self.network or task.task.network
 
     def runs(self) -> list[RunSpec]:
         """Every run of the study, repetition by repetition (so early results cover every
@@ -362,6 +368,7 @@ class Study:
                     "params": _plain(t.task.params),
                     "fingerprint": t.task.fingerprint,
                     "budget": t.budget.limits(),
+                    "network": None if t.network is None else t.network.to_dict(),
                 }
                 for t in self.tasks
             ],

@@ -250,3 +250,17 @@ def test_a_csv_path_in_a_toml_file_is_relative_to_that_file(tmp_path, monkeypatc
     X, y = study.tasks[0].task.data()
     assert X.shape == (30, 2) and set(np.unique(y)) == {0, 1}
     assert study.source == str((folder / "s.toml").resolve())
+
+
+def test_a_task_entry_may_carry_its_own_network():
+    study = Study(
+        **base(
+            tasks=["xor", {"name": "iris", "network": {"hidden": [3]}}],
+            network={"hidden": [5]},
+            optimizers={"ga": "ga", "small": {"optimizer": "ga", "network": {"hidden": [2]}}},
+        )
+    )
+    nets = {(r.task.key, r.label): r.network.hidden for r in study.runs()}
+    assert nets == {
+        ("xor", "ga"): (5,), ("iris", "ga"): (3,), ("xor", "small"): (2,), ("iris", "small"): (2,)
+    }  # fmt: skip
