@@ -13,7 +13,15 @@
     for the 4-8-3 tanh MLP, each individual's weights and biases taken from its flat vector
     in the Network's parameter layout, one matmul per layer, no input checks, buffers
     allocated once per call; its outputs are asserted equal to the batched call's to
-    rounding), float64 and float32, P = 16/100/1000.
+    rounding), float64 and float32, P = 16/100/1000. The batched call returns its
+    (P, n, n_out) outputs as a view of node-major (P, n_out, n) results, where the loop
+    writes a C-ordered array: "contig" times the batched call plus
+    ``np.ascontiguousarray`` of its result, the same layout as the loop's, for the record
+    (the target reads the plain call). Target: float32 batched >= 3x the loop for P >= 100.
+    Note the ceiling: the 1,200 tanh per individual cost the same in both (measured here at
+    about a third of the loop's time in float32, over half in float64), so no batching of
+    the rest can take the speedup much past loop / tanh; the table prints that ceiling,
+    from ``np.tanh`` timed alone over every hidden unit of the population.
 
 Every figure is the median over ``--repeats`` repeats. BLAS runs single-threaded by default
 (``--blas-threads``), as in the study runner's loky workers: on a busy machine a
@@ -237,6 +245,10 @@ def bench_population(sizes, repeats: int) -> dict:
         for P in sizes:
             params = (net.params + 0.3 * rng.standard_normal((P, net.n_params))).astype(dtype)
             batched = median_time(lambda: net.forward(Xd, params), repeats)  # noqa: B023
+            contig = median_time(
+                lambda: np.ascontiguousarray(net.forward(Xd, params)),  # noqa: B023
+                repeats,
+            )
             tol = 1e3 * np.finfo(dtype).eps
             np.testing.assert_allclose(  # the loop computes what the batched call computes
                 forward_singles(Xd, params, IRIS_HIDDEN),
@@ -248,10 +260,17 @@ def bench_population(sizes, repeats: int) -> dict:
                 lambda: forward_singles(Xd, params, IRIS_HIDDEN),  # noqa: B023
                 repeats,
             )
+            hidden = np.ones((P, IRIS_HIDDEN, len(X)), dtype)  # every hidden unit's tanh
+            tanh = median_time(lambda: np.tanh(hidden, out=hidden), repeats)  # noqa: B023
             out[f"{np.dtype(dtype).name}_P{P}"] = {
+                "P": P,
                 "ms_batched": 1e3 * batched,
+                "ms_batched_contiguous": 1e3 * contig,
                 "ms_loop": 1e3 * single,
                 "speedup": single / batched,
+                "speedup_contiguous": single / contig,
+                "ms_tanh_alone": 1e3 * tanh,
+                "ceiling_loop_over_tanh": single / tanh,
             }
     return out
 
@@ -290,12 +309,23 @@ def main() -> None:
         "\n(b) population forward on iris (150 rows): batched (P, n) vs the fastest plain"
         " numpy loop of singles"
     )
-    print(f"{'':16}{'batched ms':>12}{'loop ms':>12}{'speedup':>9}")
+    head = ("batched ms", "contig ms", "loop ms", "speedup", "contig", "tanh ms", "ceiling")
+    print(f"{'':16}" + "".join(f"{h:>11}" for h in head))
     for key, r in pop_results.items():
-        print(f"{key:16}{r['ms_batched']:12.3f}{r['ms_loop']:12.3f}{r['speedup']:9.1f}x")
+        print(
+            f"{key:16}{r['ms_batched']:11.3f}{r['ms_batched_contiguous']:11.3f}"
+            f"{r['ms_loop']:11.3f}{r['speedup']:10.2f}x{r['speedup_contiguous']:10.2f}x"
+            f"{r['ms_tanh_alone']:11.3f}{r['ceiling_loop_over_tanh']:10.2f}x"
+        )
+    print(
+        "(contig: the batched call plus np.ascontiguousarray of its view; tanh ms: np.tanh "
+        "alone over every hidden unit, in both; ceiling: loop / tanh)"
+    )
 
     na, pc = cma_results["neuroarena"], cma_results["pycma"]
-    f32 = [r["speedup"] for k, r in pop_results.items() if k.startswith("float32")]
+    f32 = [
+        r["speedup"] for k, r in pop_results.items() if k.startswith("float32") and r["P"] >= 100
+    ]
     targets = {
         "cmaes_generation_faster_than_pycma": na["ms_per_generation"] < pc["ms_per_generation"],
         "float32_batched_at_least_3x": min(f32) >= 3.0,

@@ -96,7 +96,10 @@ def _leaky_relu(z, out):
 
 def _gauss(z, out):
     np.square(z, out=out)
-    np.negative(out, out=out)
+    # not np.negative(out, out=out): numpy 2.4's in-place negative misreads some strided
+    # views (e.g. a population buffer strided by 8 float64 or 4 float32 per individual,
+    # one sample); multiplying by -1 is the same exact sign flip and reads them right
+    np.multiply(out, -1.0, out=out)
     return np.exp(out, out=out)
 
 

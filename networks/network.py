@@ -2,7 +2,7 @@
 
 ``compile(graph)`` drops disabled connections and hidden nodes that reach no output, orders
 the remaining nodes into topological levels (all outputs in the last level), and turns each
-level into one matrix product. Activations live in a node-major buffer ``H`` of shape
+level into one matrix product (``networks._layout``). Activations live in a node-major buffer ``H`` of shape
 (n_rows, n_samples), so every level reads and writes contiguous row blocks; a layered MLP
 runs as exactly one matmul per layer.
 
@@ -18,48 +18,51 @@ gradients by reverse mode: ``loss_and_grad`` and ``vjp`` (the gradient of sum(d_
 outputs) for any output gradient d_out), both over one backward pass. Every one of them
 takes ``check=False``, which skips validation and conversion for callers that hand over
 arrays already checked (the optimizers, once per batch).
+
+Two passes do the work. Gradient training runs one parameter vector through ``H`` and back
+(``_run`` without ``out``, ``_backward``), the loss gradient taken on the node-major outputs.
+Forward evaluation runs any number of vectors, one being a population of one, in chunks of
+individuals sized to stay in cache, each level one batched matrix product whose biases ride,
+where the level's sources allow, against a row of ones (``networks._population_pass``); its
+outputs come back as a (P, n, n_out) view of node-major (P, n_out, n) results. The reverse
+pass is ``networks._backward``, the loss gradient on node-major outputs
+``networks._output_grad``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import copy
+import weakref
 
 import numpy as np
 
+from ._backward import backward, backward_plan
+from ._layout import layout, level_weights
+from ._output_grad import output_grad
+from ._population_pass import population_plan, run_population
 from .activations import ACTIVATIONS
 from .checks import check_batches, check_dtype, check_inputs
-from .graph import HIDDEN, INPUT, OUTPUT, Graph
-from .graph_algorithms import levels as _levels
-from .graph_algorithms import reaches
-from .losses import check_loss, check_targets, loss_grad, loss_value
+from .graph import INPUT, Graph
+from .losses import check_loss, check_targets, loss_value
 
 __all__ = ["Network", "compile"]
 
-_POP_CHUNK_ELEMENTS = 1 << 23  # bound on a population buffer: P * rows * samples
-
-
-@dataclass(frozen=True)
-class _Level:
-    start: int  # first row written
-    stop: int
-    lo: int  # sources are rows lo..hi (or the rows in `gather`)
-    hi: int
-    gather: np.ndarray | None
-    flat: np.ndarray | None  # positions of the weights in the (m, s) matrix; None if dense
-    w0: int  # weight block in params
-    w1: int
-    b1: int  # bias block is params[w1:b1]
-    segments: tuple[tuple[int, int, int], ...]  # (row offset a, b, activation code)
-    uses_z: bool
-
-    @property
-    def shape(self) -> tuple[int, int]:
-        width = len(self.gather) if self.gather is not None else self.hi - self.lo
-        return self.stop - self.start, width
+_POP_CHUNK_ELEMENTS = 1 << 18  # bound on a population chunk: P * rows * samples (cache-sized)
+# the attribute under which a Graph made by Network.to_graph keeps a weak reference to it
+_COMPILED_FROM = "_compiled_from"
 
 
 def compile(graph: Graph, *, dtype=np.float64) -> Network:  # noqa: A001 - the design's name
-    """Compile a Graph into a Network (see the module docstring for the layout)."""
+    """Compile a Graph into a Network (see the module docstring for the layout).
+
+    A Graph made by :meth:`Network.to_graph` has that network's topology: while the network
+    lives, compiling the Graph reuses its layout and only gathers the Graph's weights and
+    biases (the same Network as compiling afresh, for a fraction of the cost: the loop
+    scores an optimizer's best Graph at every recorded step)."""
+    link = graph.__dict__.get(_COMPILED_FROM) if isinstance(graph, Graph) else None
+    source = None if link is None else link()
+    if source is not None:
+        return source._rebound(graph, check_dtype(dtype))
     return Network(graph, dtype=dtype)
 
 
@@ -70,99 +73,18 @@ class Network:
         if not isinstance(graph, Graph):
             raise ValueError(f"compile needs a networks.Graph, got {type(graph).__name__}")
         self.graph, self.dtype = graph, check_dtype(dtype)
-        kind = graph.node_kind
-        enabled = np.flatnonzero(graph.conn_enabled)
-        src = graph.node_index(graph.conn_src[enabled])
-        dst = graph.node_index(graph.conn_dst[enabled])
-        out_nodes = np.flatnonzero(kind == OUTPUT)
-        in_nodes = np.flatnonzero(kind == INPUT)
-        keep = reaches(out_nodes, graph.n_nodes, src, dst) | (kind == INPUT)
-        live = keep[dst]
-        enabled, src, dst = enabled[live], src[live], dst[live]
-        level = _levels(graph.n_nodes, src, dst, start=(kind != INPUT).astype(np.int64))
-        depth = max(int(level[keep].max()), 1)
-        level[out_nodes] = depth
-
-        # rows: inputs, then hidden nodes by (level, activation), then outputs in order
-        hid = np.flatnonzero(keep & (kind == HIDDEN))
-        hid = hid[np.lexsort((graph.node_act[hid], level[hid]))]
-        order = np.concatenate([in_nodes, hid, out_nodes])
-        row_of = np.full(graph.n_nodes, -1, dtype=np.int64)
-        row_of[order] = np.arange(len(order))
-        self.n_inputs, self.n_outputs = len(in_nodes), len(out_nodes)
-        self.n_rows = len(order)
-        self.n_connections = len(enabled)
+        lay = layout(graph)
+        self.n_inputs, self.n_outputs, self.n_rows = lay.n_inputs, lay.n_outputs, lay.n_rows
+        self.n_connections = lay.n_connections
         self.n_enabled = graph.n_enabled  # enabled connections, dead ends included (metering)
-        row_level = level[order]
-        row_act = graph.node_act[order]
-
-        src_row, dst_row = row_of[src], row_of[dst]
-        e_order = np.lexsort((src_row, dst_row))
-        enabled, src_row, dst_row = enabled[e_order], src_row[e_order], dst_row[e_order]
-        bounds = np.searchsorted(
-            dst_row, np.r_[np.searchsorted(row_level, np.arange(1, depth + 2))]
-        )
-
-        lv, weight_pos, bias_pos, conn_index = [], [], [], []
-        p = 0
-        for k in range(1, depth + 1):
-            start, stop = np.searchsorted(row_level, [k, k + 1])
-            if start == stop:
-                continue
-            e0, e1 = bounds[k - 1], bounds[k]
-            s_rows, d_rows = src_row[e0:e1], dst_row[e0:e1] - start
-            m = stop - start
-            lo = int(s_rows.min()) if len(s_rows) else 0
-            hi = int(s_rows.max()) + 1 if len(s_rows) else 0
-            uniq = np.unique(s_rows)
-            gather = None
-            if len(uniq) * 2 < hi - lo:
-                gather, cols = uniq, np.searchsorted(uniq, s_rows)
-                width = len(uniq)
-            else:
-                cols, width = s_rows - lo, hi - lo
-            flat = d_rows * width + cols
-            dense = len(flat) == m * width
-            w0 = p
-            w1 = w0 + len(flat)
-            b1 = w1 + m
-            weight_pos.append(np.arange(w0, w1))
-            conn_index.append(enabled[e0:e1])
-            bias_pos.append(np.arange(w1, b1))
-            acts = row_act[start:stop]
-            cuts = np.flatnonzero(np.diff(acts)) + 1
-            seg_starts, seg_stops = np.r_[0, cuts], np.r_[cuts, m]
-            segments = tuple((int(a), int(b), int(acts[a])) for a, b in zip(seg_starts, seg_stops))
-            lv.append(
-                _Level(
-                    int(start),
-                    int(stop),
-                    lo,
-                    hi,
-                    gather,
-                    None if dense else flat,
-                    w0,
-                    w1,
-                    b1,
-                    segments,
-                    any(ACTIVATIONS[c].uses_z for *_, c in segments),
-                )
-            )
-            p = b1
-        self._levels = tuple(lv)
-        self.n_params = p
-        self._weight_pos = np.concatenate(weight_pos) if weight_pos else np.zeros(0, np.int64)
-        self._conn_index = np.concatenate(conn_index) if conn_index else np.zeros(0, np.int64)
-        self._bias_pos = np.concatenate(bias_pos) if bias_pos else np.zeros(0, np.int64)
-        self._bias_node = order[self.n_inputs :]
-        params = np.empty(p, dtype=dtype)
-        params[self._weight_pos] = graph.conn_weight[self._conn_index]
-        params[self._bias_pos] = graph.node_bias[self._bias_node]
-        params.flags.writeable = False
-        self.params = params
+        self._levels, self.n_params = lay.levels, lay.n_params
+        self._weight_pos, self._conn_index = lay.weight_pos, lay.conn_index
+        self._bias_pos, self._bias_node = lay.bias_pos, lay.bias_node
+        self.params = self._params_of(graph)
         self.differentiable = graph.differentiable
         self.depth = len(self._levels)
         self._plan = None  # the backward pass's routing, worked out on first use
+        self._pop = None  # the population evaluation's layout, likewise
 
     # ------------------------------------------------------------------ parameters
     def to_graph(self, params=None) -> Graph:
@@ -177,7 +99,27 @@ class Network:
         weight[self._conn_index] = params[self._weight_pos]
         bias = self.graph.node_bias.copy()
         bias[self._bias_node] = params[self._bias_pos]
-        return self.graph.replace(conn_weight=weight, node_bias=bias)
+        graph = self.graph.replace(conn_weight=weight, node_bias=bias)
+        # the same nodes, activations and connections: compile may reuse this layout
+        object.__setattr__(graph, _COMPILED_FROM, weakref.ref(self))
+        return graph
+
+    def _params_of(self, graph: Graph) -> np.ndarray:
+        """The parameter vector (n_params,), read-only, of a Graph of this topology."""
+        params = np.empty(self.n_params, dtype=self.dtype)
+        params[self._weight_pos] = graph.conn_weight[self._conn_index]
+        params[self._bias_pos] = graph.node_bias[self._bias_node]
+        params.flags.writeable = False
+        return params
+
+    def _rebound(self, graph: Graph, dtype: np.dtype) -> Network:
+        """This network for ``graph``, which has its topology (made by :meth:`to_graph`):
+        the layout, which depends on the topology only (not on the weights or the dtype),
+        is shared; graph, dtype and parameters are the new ones."""
+        net = copy.copy(self)
+        net.graph, net.dtype = graph, dtype
+        net.params = net._params_of(graph)
+        return net
 
     def _check_params(self, params, *, population: bool) -> np.ndarray:
         if params is None:
@@ -190,53 +132,59 @@ class Network:
         want = f"({self.n_params},)" + (f" or (P, {self.n_params})" if population else "")
         raise ValueError(f"params have shape {params.shape}; this network needs {want}")
 
-    def _weights(self, L: _Level, params: np.ndarray) -> np.ndarray:
-        """Weight matrices of level L: (..., m, s) for params (..., n_params)."""
-        block = params[..., L.w0 : L.w1]
-        shape = params.shape[:-1] + L.shape
-        if L.flat is None:
-            return block.reshape(shape)
-        W = np.zeros(params.shape[:-1] + (L.shape[0] * L.shape[1],), dtype=params.dtype)
-        W[..., L.flat] = block
-        return W.reshape(shape)
-
     # ------------------------------------------------------------------ forward
-    def _run(self, X: np.ndarray, params: np.ndarray, keep_z: bool = False):
-        """Forward pass for params (n_params,) or (P, n_params), X (n, n_in) or, with params
-        (P, n_params), (P, n, n_in). Returns the row buffer H (..., n_rows, n) and, with
-        keep_z, the pre-activations of levels that need them."""
-        lead = params.shape[:-1]
-        n = X.shape[-2]
-        H = np.empty(lead + (self.n_rows, n), dtype=self.dtype)
-        H[..., : self.n_inputs, :] = X.T if X.ndim == 2 else X.transpose(0, 2, 1)
+    def _run(self, X: np.ndarray, params: np.ndarray, keep_z: bool = False, out=None):
+        """Every forward pass goes through here.
+
+        Without ``out``: the pass of gradient training, for one parameter vector params
+        (n_params,) and X (n, n_in). Returns the row buffer H (n_rows, n) and, with keep_z,
+        the pre-activations of the levels that need them, by the level's first row.
+
+        With ``out`` (c, n_out, n): the evaluation of c parameter vectors params (c, n_params)
+        on X (n, n_in) shared or (c, n, n_in) of their own, outputs written node-major into
+        ``out`` (see ``networks._population_pass``); returns None. One vector goes through it as
+        c = 1, so an individual's outputs do not depend on the company it is evaluated in
+        (nor on how a population is cut into chunks)."""
+        if out is not None:
+            if self._pop is None:
+                self._pop = population_plan(
+                    self._levels, self.n_inputs, self.n_rows, self.n_outputs
+                )
+            return run_population(self._levels, self._pop, self.n_inputs, X, params, out)
+        H = np.empty((self.n_rows, X.shape[0]), dtype=self.dtype)
+        H[: self.n_inputs] = X.T
         Z = {}
         for L in self._levels:
-            W = self._weights(L, params)
-            src = H[..., L.lo : L.hi, :] if L.gather is None else H[..., L.gather, :]
-            z = H[..., L.start : L.stop, :]
-            np.matmul(W, src, out=z)
-            z += params[..., L.w1 : L.b1, None]
+            W = params[L.weights].reshape(L.shape) if L.flat is None else level_weights(L, params)
+            z = H[L.rows]
+            np.matmul(W, H[L.src], out=z)
+            z += params[L.bias, None]
             if keep_z and L.uses_z:
                 Z[L.start] = z.copy()
-            for a, b, code in L.segments:
-                ACTIVATIONS[code].f(z[..., a:b, :], z[..., a:b, :])
+            for rows, code in L.acts:
+                zr = z[rows]
+                ACTIVATIONS[code].f(zr, zr)
         return H, Z
 
     def _forward(self, X: np.ndarray, params: np.ndarray) -> np.ndarray:
         """Unchecked forward: params (n_params,) and X (n, n_in) -> (n, n_out); params
         (P, n_params) and X (n, n_in) or (P, n, n_in) -> (P, n, n_out), computed in chunks of
-        individuals that bound the row buffer."""
+        individuals that keep the buffers small enough to stay in cache. The outputs are
+        computed node-major: what comes back is a transposed view of a (P, n_out, n) array
+        (as a single vector's always was of its row buffer), not a copy."""
+        n, k = X.shape[-2], self.n_outputs
         if params.ndim == 1:
-            return self._run(X, params)[0][-self.n_outputs :].T
-        P, n = params.shape[0], X.shape[-2]
+            out = np.empty((1, k, n), dtype=self.dtype)
+            self._run(X, params[None], out=out)
+            return out[0].T
+        P = params.shape[0]
         per_individual = X.ndim == 3
         chunk = max(1, _POP_CHUNK_ELEMENTS // max(1, self.n_rows * n))
-        out = np.empty((P, n, self.n_outputs), dtype=self.dtype)
+        out = np.empty((P, k, n), dtype=self.dtype)
         for i in range(0, P, chunk):
             Xi = X[i : i + chunk] if per_individual else X
-            H = self._run(Xi, params[i : i + chunk])[0]
-            out[i : i + chunk] = H[:, -self.n_outputs :, :].transpose(0, 2, 1)
-        return out
+            self._run(Xi, params[i : i + chunk], out=out[i : i + chunk])
+        return out.transpose(0, 2, 1)
 
     def _checked(self, X, params) -> tuple[np.ndarray, np.ndarray]:
         """X and params of a forward call, validated and converted: params None,
@@ -328,8 +276,8 @@ class Network:
             if params is None:
                 params = self.params
         H, Z = self._run(X, params, keep_z=True)
-        value, d_out = loss_grad(loss, H[-self.n_outputs :].T, y)
-        return value, self._backward(H, Z, d_out, params)
+        value, d_rows = output_grad(loss, H[-self.n_outputs :], y)
+        return value, self._backward(H, Z, d_rows.T, params)
 
     def vjp(self, X, d_out, params=None, *, check: bool = True) -> np.ndarray:
         """Vector-Jacobian product: the gradient (n_params,) of sum(d_out * forward(X,
@@ -369,64 +317,9 @@ class Network:
         """The reverse pass: gradient (n_params,) of sum(d_out * outputs) for the forward
         pass ``H, Z = self._run(X, params, keep_z=True)`` of one parameter vector params
         (n_params,); d_out (n, n_out)."""
-        dH = np.empty_like(H)
-        dH[-self.n_outputs :] = d_out.T
-        grad = np.empty(self.n_params, dtype=self.dtype)
         if self._plan is None:
-            self._plan = self._backward_plan()
-        for L, route in zip(reversed(self._levels), self._plan):
-            dz = dH[L.start : L.stop]
-            y_ = H[L.start : L.stop]
-            z = Z.get(L.start)
-            for a, b, code in L.segments:
-                if code != 0:  # identity: derivative 1
-                    dz[a:b] *= ACTIVATIONS[code].df(None if z is None else z[a:b], y_[a:b])
-            np.sum(dz, axis=1, out=grad[L.w1 : L.b1])
-            src = H[L.lo : L.hi] if L.gather is None else H[L.gather]
-            m, s = L.shape
-            if L.flat is None:
-                np.matmul(dz, src.T, out=grad[L.w0 : L.w1].reshape(m, s))
-            else:
-                grad[L.w0 : L.w1] = (dz @ src.T).ravel()[L.flat]
-            # propagate to hidden source rows (inputs need no gradient)
-            if route is not None:
-                cols, assign, add = route
-                back_W = self._weights(L, params)[:, cols].T
-                if add is None:  # rows not written yet, contiguous: write in place
-                    np.matmul(back_W, dz, out=dH[assign])
-                else:
-                    back = back_W @ dz
-                    dH[assign[0]] = back[assign[1]]
-                    dH[add[0]] += back[add[1]]
-        return grad
-
-    def _backward_plan(self) -> tuple:
-        """For each level in reverse order, where its gradient goes among the hidden source
-        rows (None: nowhere, its sources are inputs): (columns of its weight matrix, then
-        either a slice of rows not written yet and None, or (rows, positions) to write and
-        (rows, positions) to add to). Fixed by the topology, so worked out once."""
-        plan = []
-        written = np.zeros(self.n_rows, dtype=bool)
-        written[-self.n_outputs :] = True
-        n_in = self.n_inputs
-        for L in reversed(self._levels):
-            if L.gather is None:
-                first = max(L.lo, n_in)
-                cols, rows = slice(first - L.lo, None), np.arange(first, L.hi)
-            else:
-                cols = np.flatnonzero(L.gather >= n_in)
-                rows = L.gather[cols]
-            if len(rows) == 0:
-                plan.append(None)
-                continue
-            fresh = ~written[rows]
-            if fresh.all() and rows[-1] - rows[0] + 1 == len(rows):
-                plan.append((cols, slice(int(rows[0]), int(rows[-1]) + 1), None))
-            else:
-                new, old = np.flatnonzero(fresh), np.flatnonzero(~fresh)
-                plan.append((cols, (rows[new], new), (rows[old], old)))
-            written[rows] = True
-        return tuple(plan)
+            self._plan = backward_plan(self._levels, self.n_inputs, self.n_rows, self.n_outputs)
+        return backward(self._levels, self._plan, self.n_params, H, Z, d_out, params)
 
     def __repr__(self) -> str:
         return (

@@ -12,6 +12,7 @@ stops; ``patience`` without a validation split is refused).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -80,6 +81,7 @@ class Backprop(Optimizer):
         )
         self.params = self.network.params.copy()
         self.state = self.rule.init(self.params)
+        self._zeros = np.zeros_like(self.params)  # for the finiteness check of a gradient
         self.val_best = -np.inf  # the best validation fitness so far
         self.val_best_params = None
         self.val_best_objective = float("nan")
@@ -92,25 +94,29 @@ class Backprop(Optimizer):
         # a full batch needs no shuffle: the same rows, one gradient
         order = np.arange(n) if batch == n else self.rng.permutation(n)
         total, seen = 0.0, 0
-        params = self.params
+        # self.params is this run's own array, moved in place by the rule's apply (what
+        # leaves the optimizer, a best-so-far or a validation best, is a copy)
+        params, network, rule = self.params, self.network, self.rule
+        decay, clip = c.weight_decay, c.clip_norm
+        isfinite = math.isfinite
         for start in range(0, n, batch):
-            idx = problem.affordable_rows(order[start : start + batch], self.network)
-            if not len(idx):  # the budget has no room for another row
+            # the rows are cut to what the budget still has room for (None: not one row)
+            got = problem.objective_grad_and_rows(network, params, order[start : start + batch])
+            if got is None:
                 break
-            loss, grad = problem.objective_and_grad(self.network, params, idx)
-            if not np.isfinite(loss) or not np.isfinite(grad).all():
+            loss, grad, idx = got
+            # a non-finite gradient makes this sum NaN (0 * inf is NaN), a finite one 0
+            if not isfinite(loss) or not isfinite(grad @ self._zeros):
                 self.done = self.diverged = True
                 break
-            if c.weight_decay:
-                grad = grad + c.weight_decay * params
-            if c.clip_norm is not None:
-                grad = clip_by_global_norm(grad, c.clip_norm)
-            update, self.state = self.rule.update(grad, self.state)
-            params = params + update
+            if decay:
+                grad = grad + decay * params
+            if clip is not None:
+                grad = clip_by_global_norm(grad, clip)
+            self.state = rule.apply(params, grad, self.state)
             total, seen = total + loss * len(idx), seen + len(idx)
             if problem.exhausted:
                 break
-        self.params = params
         self.generation += 1
         if not seen:
             return {"epoch_loss": float("nan")}
@@ -141,5 +147,5 @@ class Backprop(Optimizer):
         self.epochs_since_best += 1
         if self.epochs_since_best >= c.patience:
             self.done = True
-            self.params = self.val_best_params
+            self.params = self.val_best_params.copy()
             self._keep(self.params, self.val_best_objective)

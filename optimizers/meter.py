@@ -38,18 +38,43 @@ class Meter:
     exhausted: bool = field(default=False, compare=False)
     # evaluations are summed exactly (charges are fractions of the training set, e.g.
     # 3 * 64 / 1257 per batch), so a full epoch of mini-batches counts exactly 3 and a
-    # Budget(evaluations=3 * k) stops after exactly k epochs
-    _evaluations: Fraction = field(default=Fraction(0), repr=False, compare=False)
+    # Budget(evaluations=3 * k) stops after exactly k epochs. The exact total is
+    # _base + _units / _per: charges of whole rows over one denominator (a problem's
+    # n_train, through charge_rows) add integers to _units, any other charge goes into the
+    # Fraction _base (so the hot path of every mini-batch does no Fraction arithmetic)
+    _base: Fraction = field(default=Fraction(0), repr=False, compare=False)
+    _units: int = field(default=0, repr=False, compare=False)
+    _per: int = field(default=1, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        self._evaluations = Fraction(self.evaluations)
+        self._base = Fraction(self.evaluations)
+
+    @property
+    def _evaluations(self) -> Fraction:
+        """The exact number of evaluations charged so far."""
+        return self._base + Fraction(self._units, self._per)
 
     def charge(self, *, samples: float, evaluations: float | Fraction, macs: float) -> None:
         """Add a cost. ``evaluations`` may be a Fraction (exact) or any real number."""
         self.samples += samples
-        self._evaluations += Fraction(evaluations)
+        self._base += Fraction(evaluations)
         self.evaluations = float(self._evaluations)
         self.macs += macs
+
+    def charge_rows(self, *, samples: float, units: int, per: int, macs: float) -> None:
+        """Add a cost of exactly ``units / per`` evaluations (integers: rows evaluated and
+        the rows of one full evaluation), as :meth:`charge` would, without Fractions while
+        ``per`` stays the same."""
+        self.samples += samples
+        self.macs += macs
+        if per != self._per:  # a new denominator: fold what was counted over the old one
+            self._base += Fraction(self._units, self._per)
+            self._units, self._per = 0, per
+        self._units += units
+        if self._base:
+            self.evaluations = float(self._evaluations)
+        else:  # int / int is correctly rounded, as float(Fraction) is
+            self.evaluations = self._units / self._per
 
     def as_dict(self) -> dict:
         return {unit: getattr(self, unit) for unit in UNITS}
@@ -114,6 +139,21 @@ class Budget:
         if self.macs is not None and k > 0:
             k = min(k, int(np.searchsorted(np.cumsum(macs[:k]), self.macs - meter.macs, "right")))
         return max(k, 0)
+
+    def affordable_uniform(
+        self, meter: Meter, *, count: int, samples: int, units: int, per: int, macs: float
+    ) -> int:
+        """:meth:`affordable` for ``count`` requests that all cost the same: ``samples``,
+        exactly ``units / per`` evaluations and ``macs`` each. Far from every limit it
+        answers from one float comparison; near one, exactly as :meth:`affordable` does."""
+        if self._room(meter, count * samples, count * units / per, count * macs):
+            return count
+        return self.affordable(
+            meter,
+            samples=samples,
+            evaluations=Fraction(units, per),
+            macs=np.full(count, macs, dtype=np.float64),
+        )
 
     def _room(self, meter: Meter, samples: float, evaluations: float, macs: float) -> bool:
         """Whether a request of this size fits with a margin no rounding can cross."""

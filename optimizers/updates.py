@@ -2,12 +2,19 @@
 
 Each rule is a frozen dataclass of hyperparameters with ``init(params) -> state`` and
 ``update(grads, state) -> (step, state)``; the caller applies ``params + step``. States are
-tiny NamedTuples; nothing is updated in place, so a rule can be reused (the ES that wants
-an Adam step calls the same ``Adam``).
+tiny NamedTuples; ``update`` changes nothing in place, so a rule can be reused (the ES that
+wants an Adam step calls the same ``Adam``).
+
+``apply(params, grads, state) -> state`` is the same step for a training loop that owns its
+parameters and state (backprop, once per mini-batch): ``params`` is moved in place and the
+state's arrays are overwritten with the new ones, with no fresh arrays per call beyond a
+scratch vector or two. The arithmetic is that of ``update``, operation for operation, so
+``apply`` leaves ``params`` bit for bit equal to ``params + update(grads, state)[0]``.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -42,6 +49,10 @@ class SGD:
     def update(self, grads: np.ndarray, state: EmptyState):
         return -self.lr * grads, state
 
+    def apply(self, params: np.ndarray, grads: np.ndarray, state: EmptyState) -> EmptyState:
+        params += -self.lr * grads
+        return state
+
 
 @dataclass(frozen=True)
 class Momentum:
@@ -60,6 +71,13 @@ class Momentum:
         direction = grads + self.beta * v if self.nesterov else v
         return -self.lr * direction, MomentumState(v)
 
+    def apply(self, params: np.ndarray, grads: np.ndarray, state: MomentumState):
+        v = state.velocity
+        v *= self.beta
+        v += grads
+        params += -self.lr * (grads + self.beta * v if self.nesterov else v)
+        return state
+
 
 @dataclass(frozen=True)
 class Adam:
@@ -75,21 +93,44 @@ class Adam:
 
     def update(self, grads: np.ndarray, state: AdamState):
         # mu = b1 mu + (1 - b1) g;  nu = b2 nu + (1 - b2) g^2;
-        # step = -lr mu_hat / (sqrt(nu_hat) + eps). Written with in-place operations on
-        # fresh arrays (the same arithmetic, fewer temporaries); the state is not modified.
+        # step = -lr mu_hat / (sqrt(nu_hat) + eps), with mu_hat = mu / (1 - b1^t) and
+        # nu_hat = nu / (1 - b2^t), computed as -lr c2 / (1 - b1^t) * mu / (sqrt(nu) + eps c2)
+        # with c2 = sqrt(1 - b2^t): one square root and one division of arrays (both slow
+        # next to a multiplication), the bias corrections folded into scalars. Written with
+        # in-place operations on fresh arrays; the state is not modified.
         count = state.count + 1
         mu = self.beta1 * state.mu
         mu += (1 - self.beta1) * grads
         nu = grads * grads
         nu *= 1 - self.beta2
         nu += self.beta2 * state.nu
-        denom = nu / (1 - self.beta2**count)
-        np.sqrt(denom, out=denom)
-        denom += self.eps
-        step = mu / (1 - self.beta1**count)
-        step *= -self.lr
-        step /= denom
+        step = np.sqrt(nu)
+        self._finish(step, mu, count)
         return step, AdamState(count, mu, nu)
+
+    def apply(self, params: np.ndarray, grads: np.ndarray, state: AdamState) -> AdamState:
+        # update's operations in the same order, into the state's arrays and one scratch
+        # vector (the gradient is left as it is)
+        count = state.count + 1
+        mu, nu = state.mu, state.nu
+        mu *= self.beta1
+        tmp = np.multiply(grads, 1 - self.beta1)
+        mu += tmp
+        np.multiply(grads, grads, out=tmp)
+        tmp *= 1 - self.beta2
+        nu *= self.beta2
+        nu += tmp
+        np.sqrt(nu, out=tmp)
+        self._finish(tmp, mu, count)
+        params += tmp
+        return AdamState(count, mu, nu)
+
+    def _finish(self, root: np.ndarray, mu: np.ndarray, count: int) -> None:
+        """sqrt(nu) in ``root`` -> the step, in place."""
+        c2 = math.sqrt(1 - self.beta2**count)
+        root += self.eps * c2
+        np.divide(mu, root, out=root)
+        root *= -self.lr * c2 / (1 - self.beta1**count)
 
 
 RULES = ("sgd", "momentum", "nesterov", "adam")

@@ -112,6 +112,54 @@ def test_update_rules_are_pure(rule, n_arrays):
     )
 
 
+@pytest.mark.parametrize(
+    "rule", [SGD(0.1), Momentum(0.1), Momentum(0.1, nesterov=True), Adam(lr=0.01)]
+)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_apply_moves_params_in_place_as_update_steps(rule, dtype):
+    """``apply`` is the in-place form of ``update``: after each call the parameters are bit
+    for bit ``params + step`` and the state holds the same arrays' values; the gradient is
+    left alone."""
+    rng = np.random.default_rng(0)
+    params = rng.normal(size=7).astype(dtype)
+    pure_params, pure_state = params.copy(), rule.init(params)
+    state = rule.init(params)
+    for _ in range(4):
+        g = rng.normal(size=7).astype(dtype)
+        g_copy = g.copy()
+        step, pure_state = rule.update(g, pure_state)
+        pure_params = pure_params + step
+        state = rule.apply(params, g, state)
+        assert np.array_equal(g, g_copy)
+        assert params.dtype == dtype
+        np.testing.assert_array_equal(params, pure_params)
+        for a, b in zip(state, pure_state):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_backprop_trains_as_a_loop_over_the_pure_rule():
+    """Backprop's in-place epoch is the plain loop: shuffle, gradient of each mini-batch,
+    ``params + Adam.update(...)`` step. Same weights, bit for bit, after three epochs."""
+    problem = regression_problem()
+    initial = sine_initial()
+    opt = Backprop(rule="adam", lr=0.05, batch_size=5)
+    opt.setup(problem, initial, np.random.default_rng(7))
+    for _ in range(3):
+        opt.step()
+    net = networks.compile(initial)
+    rule, rng = Adam(lr=0.05), np.random.default_rng(7)
+    params, state = net.params.copy(), rule.init(net.params)
+    for _ in range(3):
+        order = rng.permutation(problem.n_train)
+        for start in range(0, problem.n_train, 5):
+            rows = order[start : start + 5]
+            _, grad = net.loss_and_grad(problem.X[rows], problem.y[rows], "mse", params)
+            step, state = rule.update(grad, state)
+            params = params + step
+    np.testing.assert_array_equal(opt.params, params)
+    assert opt.best().to_json() == net.to_graph(params).to_json()
+
+
 def test_clip_by_global_norm():
     g = np.array([3.0, 4.0])
     assert np.allclose(clip_by_global_norm(g, 1.0), [0.6, 0.8])

@@ -338,3 +338,115 @@ def test_bad_per_individual_inputs_raise_helpful_errors(net, X, params, match):
 def test_bad_per_individual_targets_raise_helpful_errors(net, loss, y, match):
     with pytest.raises(ValueError, match=match):
         net.losses(np.zeros((3, 5, 3)), y, loss, np.zeros((3, 26)))
+
+
+# ------------------------------------------------------------------ population evaluation
+@SETTINGS
+@given(
+    graphs(activations=ALL_ACTIVATIONS),
+    st.integers(1, 7),
+    st.integers(0, 5),
+    st.booleans(),
+    st.sampled_from([np.float64, np.float32]),
+    st.integers(0, 2**32 - 1),
+)
+def test_population_outputs_do_not_depend_on_the_chunking(graph, P, n, per_individual, dtype, seed):
+    """A population is evaluated in chunks of individuals sized to stay in cache: each
+    individual's outputs are the same, bit for bit, whatever the chunk, and the same as its
+    own single-vector forward on shared inputs."""
+    rng = np.random.default_rng(seed)
+    net = compile(graph, dtype=dtype)
+    params = rng.normal(size=(P, net.n_params)).astype(dtype)
+    X = rng.normal(size=(P, n, net.n_inputs) if per_individual else (n, net.n_inputs))
+    X = X.astype(dtype)
+    whole = net.forward(X, params)
+    assert whole.shape == (P, n, net.n_outputs) and whole.dtype == dtype
+    for chunk in (1, 2, 3):
+        with pytest.MonkeyPatch.context() as m:
+            m.setattr(networks.network, "_POP_CHUNK_ELEMENTS", chunk * net.n_rows * max(n, 1))
+            np.testing.assert_array_equal(net.forward(X, params), whole)
+    if not per_individual:
+        for i in range(P):
+            np.testing.assert_array_equal(net.forward(X, params[i]), whole[i])
+
+
+@pytest.mark.parametrize(("dtype", "n_identity"), [(np.float64, 4), (np.float32, 0)])
+def test_population_gauss_unit_on_one_sample(dtype, n_identity):
+    """numpy 2.4's in-place np.negative (inside the gauss activation) misreads an array
+    strided by 8 float64 or 4 float32. On one sample, the population buffer of these
+    networks (2 inputs, a row of ones, n_identity hidden units feeding one gauss unit) has
+    exactly that stride per individual, and must still give the right outputs."""
+    nodes = [(0, "input", "identity", 0.0), (1, "input", "identity", 0.0)]
+    nodes += [(-1, "output", "identity", 0.0), (9, "hidden", "gauss", 0.3)]
+    conns = [(9, -1, 1.0), (0, 9, 0.7), (1, 9, -0.2)]
+    for h in range(2, 2 + n_identity):
+        nodes.append((h, "hidden", "identity", 0.1 * h))
+        conns += [(h % 2, h, 0.5 - 0.1 * h), (h, 9, 0.3)]
+    net = compile(Graph.from_lists(nodes, conns), dtype=dtype)
+    assert net.n_rows - net.n_outputs + 1 == {np.float64: 8, np.float32: 4}[dtype]
+    rng = np.random.default_rng(0)
+    params = rng.normal(size=(3, net.n_params)).astype(dtype)
+    tol = dict(rtol=1e-12, atol=1e-12) if dtype == np.float64 else dict(rtol=1e-5, atol=1e-6)
+    for X in (rng.normal(size=(3, 1, 2)), rng.normal(size=(1, 2))):
+        out = net.forward(X.astype(dtype), params)
+        for i in range(3):
+            Xi = X[i] if X.ndim == 3 else X
+            expected = reference_forward(net.to_graph(params[i]), Xi)[0]
+            np.testing.assert_allclose(out[i], expected, **tol)
+
+
+@pytest.mark.parametrize(("dtype", "k"), [(np.float64, 8), (np.float32, 4)])
+def test_population_gauss_output_on_one_sample(dtype, k):
+    """The same numpy stride on the outputs: k outputs, the last one gauss, one sample."""
+    nodes = [(0, "input", "identity", 0.0)]
+    nodes += [(-j, "output", "identity", 0.1 * j) for j in range(1, k)]
+    nodes += [(-k, "output", "gauss", 0.2)]
+    conns = [(0, -j, 0.3 + 0.1 * j) for j in range(1, k + 1)]
+    net = compile(Graph.from_lists(nodes, conns), dtype=dtype)
+    rng = np.random.default_rng(1)
+    params = rng.normal(size=(3, net.n_params)).astype(dtype)
+    tol = dict(rtol=1e-12, atol=1e-12) if dtype == np.float64 else dict(rtol=1e-5, atol=1e-6)
+    for X in (rng.normal(size=(3, 1, 1)), rng.normal(size=(1, 1))):
+        out = net.forward(X.astype(dtype), params)
+        for i in range(3):
+            Xi = X[i] if X.ndim == 3 else X
+            expected = reference_forward(net.to_graph(params[i]), Xi)[0]
+            np.testing.assert_allclose(out[i], expected, **tol)
+
+
+# ------------------------------------------------------------------ compiling to_graph's Graphs
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_compiling_a_graph_of_to_graph_reuses_the_layout(dtype):
+    """compile(net.to_graph(p)) shares net's layout and is the Network a fresh compile
+    gives: the same parameters, outputs and gradients, bit for bit; a pickled copy of the
+    Graph (no link to net) and a Graph whose network is gone compile afresh."""
+    import gc
+    import pickle
+
+    rng = np.random.default_rng(5)
+    net = compile(mlp(3, [6, 4], 2, activation="gauss", rng=rng), dtype=dtype)
+    p = rng.normal(size=net.n_params)
+    graph = net.to_graph(p)
+    reused, fresh = compile(graph, dtype=dtype), networks.Network(graph, dtype=dtype)
+    assert reused._levels is net._levels and reused.graph is graph and reused.dtype == dtype
+    assert fresh._levels is not net._levels
+    X = rng.normal(size=(7, 3)).astype(dtype)
+    y = rng.normal(size=(7, 2)).astype(dtype)
+    for a in (reused, compile(pickle.loads(pickle.dumps(graph)), dtype=dtype)):
+        np.testing.assert_array_equal(a.params, fresh.params)
+        assert not a.params.flags.writeable
+        np.testing.assert_array_equal(a.forward(X), fresh.forward(X))
+        np.testing.assert_array_equal(
+            a.forward(X, np.stack([p, -p])), fresh.forward(X, np.stack([p, -p]))
+        )
+        va, ga = a.loss_and_grad(X, y)
+        vf, gf = fresh.loss_and_grad(X, y)
+        assert va == vf
+        np.testing.assert_array_equal(ga, gf)
+        assert a.to_graph() == graph
+    other = compile(graph, dtype=np.float64 if dtype == np.float32 else np.float32)
+    assert other._levels is net._levels and other.params.dtype != dtype
+    del net, reused, other
+    gc.collect()
+    assert compile(graph, dtype=dtype)._levels is not fresh._levels  # afresh, still right
+    np.testing.assert_array_equal(compile(graph, dtype=dtype).params, fresh.params)

@@ -297,3 +297,23 @@ def test_vjp_refuses_bad_inputs_and_a_population():
         ValueError, match=r"params have shape \(2, 26\); this network needs \(26,\)$"
     ):
         net.vjp(np.zeros((4, 3)), np.zeros((4, 2)), np.zeros((2, 26)))
+
+
+@pytest.mark.parametrize(("loss", "k"), LOSS_CASES, ids=LOSS_IDS)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_node_major_output_gradient_matches_loss_grad(loss, k, dtype):
+    """The training path computes the loss and its output gradient on the outputs as the
+    row buffer holds them, (n_out, n): the same numbers as networks.losses.loss_grad on
+    (n, n_out), to rounding."""
+    from networks._output_grad import output_grad as _output_grad
+    from networks.losses import check_targets, loss_grad
+
+    rng = np.random.default_rng(3)
+    out = (4 * rng.normal(size=(k, 37))).astype(dtype)
+    y = check_targets(loss, random_targets(loss, 37, k, rng), 37, k, dtype)
+    value, grad = _output_grad(loss, out, y)
+    expected_value, expected_grad = loss_grad(loss, out.T, y)
+    assert grad.shape == (k, 37) and grad.dtype == dtype
+    rtol = 1e-13 if dtype == np.float64 else 1e-5
+    assert value == pytest.approx(expected_value, rel=rtol)
+    np.testing.assert_allclose(grad.T, expected_grad, rtol=rtol, atol=rtol * 1e-2)

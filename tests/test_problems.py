@@ -242,3 +242,42 @@ def test_base_problem_is_not_differentiable_by_default():
     problem = NoGradient(X4, Y4, task_type="classification", loss="mse", name="nograd")
     with pytest.raises(ValueError, match="backprop needs a problem with gradients; 'nograd'"):
         fit(get("backprop")(), problem, Budget(steps=1), np.random.default_rng(0))
+
+
+def test_meter_row_charges_sum_exactly_like_fractions():
+    """charge_rows (whole rows over a common denominator, the hot path) keeps the same
+    exact total as charge with Fractions, across a change of denominator and mixed with
+    arbitrary charges."""
+    rng = np.random.default_rng(0)
+    fast, slow = Meter(), Meter()
+    for per in (1257, 1257, 24, 1257, 7):
+        for _ in range(40):
+            if rng.random() < 0.1:
+                e = float(rng.random())
+                fast.charge(samples=0, evaluations=e, macs=0)
+                slow.charge(samples=0, evaluations=e, macs=0)
+                continue
+            units = int(rng.integers(1, 200))
+            fast.charge_rows(samples=units, units=units, per=per, macs=3.0 * units)
+            slow.charge(samples=units, evaluations=Fraction(units, per), macs=3.0 * units)
+            assert fast._evaluations == slow._evaluations
+            assert fast.as_dict() == slow.as_dict()
+    m = Meter()
+    for _ in range(19):
+        m.charge_rows(samples=192, units=192, per=1257, macs=1)
+    m.charge_rows(samples=123, units=123, per=1257, macs=1)
+    assert m.evaluations == 3.0 and m._evaluations == 3
+
+
+def test_objective_grad_and_rows_returns_the_rows_that_fitted():
+    problem = xor_problem()
+    net = problem.compile(xor_initial())
+    mp = problem.metered(budget=Budget(samples=7))
+    value, grad, rows = mp.objective_grad_and_rows(net, net.params, np.array([3, 1, 0, 2]))
+    assert list(rows) == [3, 1] and mp.exhausted  # 2 rows x 3 passes fit in 7 samples
+    expected = problem._objective_and_grad(net, net.params, np.array([3, 1]))
+    assert value == expected[0]
+    np.testing.assert_array_equal(grad, expected[1])
+    assert mp.meter.samples == 6 and mp.meter.evaluations == 6 / 4
+    assert mp.objective_grad_and_rows(net, net.params, np.array([0])) is None
+    assert mp.meter.samples == 6

@@ -160,11 +160,20 @@ class MeteredProblem:
             self.meter.exhausted = True
         return k
 
+    def _fit_uniform(self, count: int, rows: int, macs: float) -> int:
+        """:meth:`_fit` for ``count`` requests that cost ``macs`` each (a scalar)."""
+        if self.budget is None:
+            return count
+        k = self.budget.affordable_uniform(
+            self.meter, count=count, samples=rows, units=rows, per=self.problem.n_train, macs=macs
+        )
+        if k < count:
+            self.meter.exhausted = True
+        return k
+
     def _charge(self, rows: int, count: int, macs: float) -> None:
-        self.meter.charge(
-            samples=count * rows,
-            evaluations=Fraction(count * rows, self.problem.n_train),
-            macs=macs,
+        self.meter.charge_rows(
+            samples=count * rows, units=count * rows, per=self.problem.n_train, macs=macs
         )
 
     def evaluate(self, candidates: Candidates, rows=None, rng=None) -> np.ndarray:
@@ -190,25 +199,36 @@ class MeteredProblem:
     def affordable_rows(self, rows: np.ndarray, network: Network, passes: int = 3) -> np.ndarray:
         """The leading rows of ``rows`` that a pass costing ``passes`` x forward fits
         (a gradient: 3); marks the meter exhausted when not all do."""
-        macs = np.full(len(rows), passes * network.n_enabled)
-        return rows[: self._fit(len(rows), passes, macs)]
+        return rows[: self._fit_uniform(len(rows), passes, passes * network.n_enabled)]
 
     def objective_and_grad(self, network: Network, params: np.ndarray, rows: np.ndarray):
         """(objective on training ``rows``, gradient of the quantity to minimise: the
         objective, or minus it when the problem maximises) for one parameter vector; rows
         cut to fit the budget (None when none fits)."""
+        got = self.objective_grad_and_rows(network, params, rows)
+        return None if got is None else got[:2]
+
+    def objective_grad_and_rows(self, network: Network, params: np.ndarray, rows: np.ndarray):
+        """:meth:`objective_and_grad`, with the rows it was taken on: (objective, gradient,
+        the leading rows of ``rows`` that fitted the budget), or None when none fits."""
         if not self.problem.differentiable:  # refuse before anything is charged
             raise ValueError(
                 f"problem {self.problem.name!r} has no gradient; use an evolutionary optimizer"
             )
-        rows = self.affordable_rows(np.asarray(rows), network)
-        if len(rows) == 0:
-            return None
+        rows = np.asarray(rows)
         n = len(rows)
+        if self.budget is not None:
+            k = self._fit_uniform(n, 3, 3 * network.n_enabled)
+            if k == 0:
+                return None
+            if k < n:
+                rows, n = rows[:k], k
+        elif n == 0:
+            return None
         self._charge(3 * n, 1, 3.0 * n * network.n_enabled)
         with np.errstate(all="ignore"):
             value, grad = self.problem._objective_and_grad(network, params, rows)
-        return float(value), (-grad if self.problem.maximize else grad)
+        return float(value), (-grad if self.problem.maximize else grad), rows
 
     def validation_objective(self, network: Network, params: np.ndarray) -> float | None:
         """The objective on the validation split (charged: n_val rows); None when the
@@ -216,7 +236,7 @@ class MeteredProblem:
         n = self.problem.n_validation
         if n == 0:
             raise ValueError(f"problem {self.problem.name!r} has no validation split")
-        if self._fit(1, n, np.array([n * network.n_enabled])) == 0:
+        if self._fit_uniform(1, n, n * network.n_enabled) == 0:
             return None
         self._charge(n, 1, float(n * network.n_enabled))
         with np.errstate(all="ignore"):
