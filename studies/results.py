@@ -62,13 +62,11 @@ class StudyResults:
             ).fetchone()
             self.provenance = json.loads(session[0]) if session else {}
             where = "" if all_runs else " WHERE run_id IN (SELECT run_id FROM spec_runs)"
+            self._where = where
             cols = [c for c in RUN_COLUMNS if c not in _JSON_RUN_COLUMNS]
             self._runs = pd.read_sql_query(
                 f"SELECT {', '.join(cols)} FROM runs{where} ORDER BY task, optimizer, repetition",
                 con,
-            )
-            self._curves = pd.read_sql_query(
-                f"SELECT * FROM curves{where} ORDER BY run_id, point", con
             )
         finally:
             con.close()
@@ -88,7 +86,14 @@ class StudyResults:
         """Long format: one row per (run, recorded step); run columns first, what the
         optimizer reported expanded into columns of its own."""
         keys = self._runs[["run_id", "task", "optimizer", "optimizer_name", "repetition", "metric"]]
-        curves = keys.merge(self._curves, on="run_id", how="inner", validate="one_to_many")
+        con = connect_readonly(self.path)  # read when first asked for: the runs are quick
+        try:
+            points = pd.read_sql_query(
+                f"SELECT * FROM curves{self._where} ORDER BY run_id, point", con
+            )
+        finally:
+            con.close()
+        curves = keys.merge(points, on="run_id", how="inner", validate="one_to_many")
         reported = sorted(c for c in curves.columns if c.startswith(REPORTED))
         curves = curves[[c for c in curves.columns if c not in reported] + reported]
         names = {c: c[len(REPORTED) :] for c in reported}

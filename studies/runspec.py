@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
-
-import numpy as np
 
 from optimizers import Architecture, Budget, OptimizerSpec
 
+from ._json import canonical
 from .tasks import Task
 
 __all__ = ["RunSpec", "content_json"]
@@ -17,15 +15,7 @@ __all__ = ["RunSpec", "content_json"]
 
 def content_json(content: dict) -> str:
     """Canonical JSON: sorted keys, no spaces, tuples as lists, numpy scalars as numbers."""
-    return json.dumps(content, sort_keys=True, separators=(",", ":"), default=_default)
-
-
-def _default(value):
-    if isinstance(value, (np.generic, np.ndarray)):
-        return value.tolist()
-    if isinstance(value, (set, frozenset)):
-        return sorted(value)
-    raise TypeError(f"a run's content must be plain data; {type(value).__name__} {value!r} is not")
+    return canonical(content)
 
 
 @dataclass(frozen=True)

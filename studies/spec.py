@@ -8,7 +8,6 @@ before a single run has started.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Mapping
@@ -20,6 +19,8 @@ from networks import ACTIVATIONS, activation_code
 from optimizers import Architecture, Budget, OptimizerSpec
 from optimizers import get as get_optimizer
 
+from ._json import canonical
+from ._json import plain as _plain
 from .runspec import RunSpec
 from .tasks import Task, get_task
 
@@ -126,20 +127,6 @@ class OptimizerEntry:
         if self.network is not None:
             d["network"] = self.network.to_dict()
         return d
-
-
-def _plain(value):
-    """JSON-ready copy (tuples to lists, numpy scalars to Python); TypeError for anything
-    that is not data."""
-    return json.loads(json.dumps(value, default=_json_default))
-
-
-def _json_default(value):
-    if isinstance(value, (np.generic, np.ndarray)):
-        return value.tolist()
-    if isinstance(value, (set, frozenset)):
-        return sorted(value)
-    raise TypeError(f"{type(value).__name__} {value!r} is not JSON data")
 
 
 class Study:
@@ -381,7 +368,7 @@ class Study:
         }
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+        return canonical(self.to_dict())
 
     @classmethod
     def from_dict(cls, data: Mapping) -> Study:

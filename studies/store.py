@@ -10,13 +10,14 @@ a newer schema are refused with one line, and the file is left untouched.
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import math
 import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
+
+from ._json import canonical
 
 __all__ = [
     "Store",
@@ -72,15 +73,7 @@ def _now() -> str:
 
 
 def _dumps(value) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=_plain)
-
-
-def _plain(value):
-    if isinstance(value, (np.generic, np.ndarray)):
-        return value.tolist()
-    if isinstance(value, (set, frozenset)):
-        return sorted(value)
-    raise TypeError(f"{type(value).__name__} is not JSON data")
+    return canonical(value)
 
 
 def _number(value):

@@ -120,3 +120,19 @@ def run_summary(
     if maximize:
         p = MaximizeProblem(p)
     return summary(run(optimizers.get(name)(**params), p, budget, seed))
+
+
+def stored_runs(path) -> int:
+    """How many runs a study store holds (0 while it does not exist yet), read-only."""
+    import sqlite3
+
+    from studies.store import connect_readonly
+
+    try:
+        con = connect_readonly(path)
+        try:
+            return con.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return 0

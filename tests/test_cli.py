@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from helpers import stored_runs
 
 import studies
 
@@ -265,17 +266,6 @@ def test_verify_passes_on_a_fresh_store_and_fails_on_an_altered_one(tiny, tmp_pa
     assert "6 of 12 re-run runs differ" in altered.stdout
 
 
-def _stored(path: Path) -> int:
-    try:
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            return con.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
-        finally:
-            con.close()
-    except sqlite3.Error:
-        return 0
-
-
 def test_kill_9_of_the_command_and_its_workers_then_the_same_command_resumes(tmp_path):
     """The probe study (a script with its own optimizer, 12 runs of ~1 s of sleep) killed
     with its whole process group at a random moment; ``show`` while it runs."""
@@ -287,10 +277,10 @@ def test_kill_9_of_the_command_and_its_workers_then_the_same_command_resumes(tmp
     print(f"killing after {moment} stored runs")
     deadline = time.monotonic() + 120
     shown = False
-    while _stored(tmp_path / "killed" / "study.sqlite") < moment:
+    while stored_runs(tmp_path / "killed" / "study.sqlite") < moment:
         assert killed.poll() is None, killed.stderr.read()
         assert time.monotonic() < deadline, "the study stored nothing in 120 s"
-        if not shown and _stored(tmp_path / "killed" / "study.sqlite") >= 1:
+        if not shown and stored_runs(tmp_path / "killed" / "study.sqlite") >= 1:
             show = ok(cli("show", "killed", cwd=tmp_path, env=env))  # while it runs
             head = show.stdout.splitlines()[0]
             assert head.startswith("probes: ") and head.split()[3:6] == ["12", "runs", "stored"]
@@ -300,7 +290,7 @@ def test_kill_9_of_the_command_and_its_workers_then_the_same_command_resumes(tmp
     time.sleep(random.Random().uniform(0, 0.5))
     os.killpg(killed.pid, signal.SIGKILL)  # the command and its worker processes
     killed.wait()
-    before = _stored(tmp_path / "killed" / "study.sqlite")
+    before = stored_runs(tmp_path / "killed" / "study.sqlite")
     assert before < 12, "kill earlier: the study had finished"
 
     resumed = ok(cli("run", PROBES, "--jobs", 2, "--out", "killed", cwd=tmp_path, env=env))

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import stored_runs
 
 import studies
 from studies import StoreError, Study, load, load_study, run_study
@@ -127,17 +128,6 @@ def test_an_unreachable_scheduler_is_one_clear_error(tmp_path):
         run_study(load_study(PROBES), tmp_path, backend="dask", scheduler="tcp://127.0.0.1:9")
 
 
-def _stored(path: Path) -> int:
-    try:
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            return con.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
-        finally:
-            con.close()
-    except sqlite3.Error:
-        return 0
-
-
 @pytest.mark.parametrize("whole_group", [True, False])
 def test_a_study_killed_with_sigkill_resumes_with_nothing_lost_or_duplicated(
     tmp_path, monkeypatch, whole_group
@@ -156,7 +146,7 @@ def test_a_study_killed_with_sigkill_resumes_with_nothing_lost_or_duplicated(
         stderr=subprocess.PIPE,
     )
     deadline = time.monotonic() + 120
-    while _stored(killed / "study.sqlite") < 3:
+    while stored_runs(killed / "study.sqlite") < 3:
         assert proc.poll() is None, proc.stderr.read().decode()
         assert time.monotonic() < deadline, "the study stored nothing in 120 s"
         time.sleep(0.05)
@@ -173,7 +163,7 @@ def test_a_study_killed_with_sigkill_resumes_with_nothing_lost_or_duplicated(
 
 
 def _resume_and_compare(study, killed, whole):
-    before = _stored(killed / "study.sqlite")
+    before = stored_runs(killed / "study.sqlite")
     assert 3 <= before < 12, "kill earlier: the study had finished"
 
     outcome = run_study(study, killed, n_jobs=2)
