@@ -56,7 +56,10 @@ class BackpropConfig(Config):
 
 
 class Backprop(Optimizer):
-    """Mini-batch gradient descent; see the module docstring."""
+    """Mini-batch gradient descent (SGD, momentum, Nesterov or Adam) on any differentiable
+    network, with optional early stopping on the validation split.
+
+    Details in the module docstring."""
 
     name = "backprop"
     Config = BackpropConfig

@@ -71,7 +71,10 @@ class ESConfig(Config):
 
 
 class ES(PopulationSearch):
-    """(mu, lambda) / (mu + lambda) self-adaptive ES; see the module docstring."""
+    """A (mu, lambda) or (mu + lambda) evolution strategy over the network's weights, each
+    weight with its own self-adapted step size.
+
+    Details in the module docstring."""
 
     name = "es"
     Config = ESConfig

@@ -68,7 +68,10 @@ class GAConfig(Config):
 
 
 class GA(PopulationSearch):
-    """Genetic algorithm with DEAP's operators; see the module docstring."""
+    """A real-coded genetic algorithm over the network's weights, with DEAP's selection,
+    crossover and mutation operators.
+
+    Details in the module docstring."""
 
     name = "ga"
     Config = GAConfig

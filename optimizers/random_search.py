@@ -31,7 +31,10 @@ class RandomSearchConfig(Config):
 
 
 class RandomSearch(AskTell):
-    """Random search over the flat parameter vector; see the module docstring."""
+    """Random search over the network's weights: a (1 + lambda) hill climber, or pure random
+    sampling.
+
+    Details in the module docstring."""
 
     name = "random-search"
     Config = RandomSearchConfig

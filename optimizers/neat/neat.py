@@ -67,7 +67,10 @@ log = logging.getLogger(__name__)
 
 
 class NEAT(Optimizer):
-    """NEAT on the shared Graph; see the module docstring and :class:`NEATConfig`."""
+    """NEAT: evolves the network's topology and weights together, starting from minimal
+    networks, with speciation protecting new structure.
+
+    Details in the module docstring and NEATConfig."""
 
     name = "neat"
     Config = NEATConfig
