@@ -44,9 +44,9 @@ class RunResult:
     """What one run produced.
 
     ``curve``: one record per recorded step with every meter unit, the loop's measurement
-    of ``best()`` (``train_loss``, ``train_<metric>``, ``val_...``), ``best_objective`` (the
-    optimizer's own figure) and what the optimizer reported for the step. ``metrics``: the
-    loop's measurement of the final ``best``. ``budget``: the budget's limits.
+    of ``best()`` (``train_loss``, ``train_<metric>``, ``val_...`` and what ``measure``
+    adds), ``best_objective`` (the optimizer's own figure) and what the optimizer reported
+    for the step. ``metrics``: the loop's measurement of the final ``best``. ``budget``: the budget's limits.
     """
 
     best: Graph
@@ -127,6 +127,7 @@ def fit(
     record_every: int = 1,
     max_seconds: float | None = None,
     on_step: Callable[[dict], None] | None = None,
+    measure: Callable[[Graph], dict] | None = None,
 ) -> RunResult:
     """Run ``optimizer`` on ``problem`` until ``budget`` is spent or the optimizer is done.
 
@@ -138,6 +139,9 @@ def fit(
     are checked before each step. ``record_every``: the curve records every k-th step (and
     always the last). ``max_seconds``: a safety limit, not a budget: a run past it stops
     with status ``timeout``. ``on_step(record)`` is called with each curve record.
+    ``measure(graph)``: more figures of ``best()`` for each curve record (e.g. a held-out
+    test split's ``test_loss`` and ``test_<metric>``), measured like the problem's own
+    ruler: unmetered, outside the run's seconds, never seen by the optimizer.
     """
     _check_args(optimizer, problem, budget, rng, record_every, max_seconds)
     if initial is None:
@@ -155,7 +159,10 @@ def fit(
     def record(info: dict) -> None:
         nonlocal measuring
         t1 = time.perf_counter()
-        row = {**meter.as_dict(), **problem.score(optimizer.best())}
+        best = optimizer.best()
+        row = {**meter.as_dict(), **problem.score(best)}
+        if measure is not None:
+            row.update(measure(best))
         row["best_objective"] = optimizer.best_value
         for k, v in info.items():
             row[k if k not in row else f"opt_{k}"] = v

@@ -97,6 +97,7 @@ def _execute(run: RunSpec, t0: float) -> dict:
     initial = run.network.build(
         problem.n_inputs, problem.n_outputs, rng=init_rng(run.study_seed, task.key, run.repetition)
     )
+    test_scores = task.test_scorer(problem, splits)  # each curve point's test figures too
     result = fit(
         run.optimizer.build(),
         problem,
@@ -105,8 +106,9 @@ def _execute(run: RunSpec, t0: float) -> dict:
         initial=initial,
         record_every=run.record_every,
         max_seconds=run.max_run_seconds,
+        measure=test_scores,
     )
-    scores = {**result.metrics, **task.test_scores(problem, result.best, splits)}
+    scores = {**result.metrics, **test_scores(result.best)}
     status = Status(result.status)
     if status is Status.DONE and not all(math.isfinite(v) for v in scores.values()):
         status = Status.DIVERGED

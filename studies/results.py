@@ -105,7 +105,7 @@ class StudyResults:
                 parsed = [json.loads(v) if _is_json(v) else v for v in column]
                 curves[c] = pd.Series(parsed, index=curves.index, dtype=object)
         for c in ("samples", "evaluations", "macs", "seconds", "train_loss", "train_metric",
-                  "val_loss", "val_metric", "best_objective"):  # fmt: skip
+                  "val_loss", "val_metric", "test_loss", "test_metric", "best_objective"):  # fmt: skip
             curves[c] = curves[c].astype(float)
         return curves
 

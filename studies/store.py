@@ -30,7 +30,7 @@ __all__ = [
     "connect_readonly",
 ]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: curves measure the test split too
 STORE_FILE = "study.sqlite"
 
 RUN_COLUMNS = (
@@ -43,7 +43,8 @@ RUN_COLUMNS = (
 )  # fmt: skip
 CURVE_COLUMNS = (
     "run_id", "point", "samples", "evaluations", "macs", "seconds", "steps",
-    "train_loss", "train_metric", "val_loss", "val_metric", "best_objective",
+    "train_loss", "train_metric", "val_loss", "val_metric", "test_loss", "test_metric",
+    "best_objective",
 )  # fmt: skip
 # what an optimizer reports about a step (population_mean, sigma, species) gets a column of
 # its own in ``curves``, added the first time a run reports it, under this prefix; a value
@@ -114,6 +115,12 @@ def check_store(path: Path, study_name: str | None) -> bool:
     if version > SCHEMA_VERSION:
         raise StoreError(
             f"{path} was written by a newer neuroarena (store schema {version}, this one reads up to {SCHEMA_VERSION}); upgrade neuroarena"
+        )
+    if 1 <= version < SCHEMA_VERSION:
+        raise StoreError(
+            f"{path} was written by an earlier neuroarena (store schema {version}; this one "
+            f"writes {SCHEMA_VERSION}, whose curves measure the test split too); run the study "
+            "into a new directory (--out) or move this one away"
         )
     if version < 1 or "study" not in rows or not {"runs", "curves", "specs"} <= tables:
         raise StoreError(
@@ -314,7 +321,8 @@ def record_rows(record: dict) -> tuple[tuple, list[str], list[tuple]]:
         "samples": "samples", "evaluations": "evaluations", "macs": "macs",
         "seconds": "seconds", "steps": "steps", "train_loss": "train_loss",
         f"train_{metric}": "train_metric", "val_loss": "val_loss",
-        f"val_{metric}": "val_metric", "best_objective": "best_objective",
+        f"val_{metric}": "val_metric", "test_loss": "test_loss",
+        f"test_{metric}": "test_metric", "best_objective": "best_objective",
     }  # fmt: skip
     reported = list(dict.fromkeys(k for p in points for k in p if k not in fixed))
     columns = [[record["run_id"]] * len(points), list(range(len(points)))]

@@ -199,6 +199,30 @@ def test_fit_records_one_curve_entry_per_step():
     assert networks.Graph.from_dict(result.to_dict()["best"]) == result.best
 
 
+def test_measure_adds_figures_to_every_record_unmetered_and_unseen():
+    problem = xor_problem()
+    seen = []
+
+    def measure(graph):
+        seen.append(graph)
+        return {"test_loss": problem.score(graph)["train_loss"], "test_accuracy": 0.25}
+
+    runs = [
+        fit(get("ga")(population=6), problem, Budget(steps=4), np.random.default_rng(3), **kw)
+        for kw in ({}, {"measure": measure})
+    ]
+    plain, measured = runs
+    assert len(seen) == len(measured.curve) == 4
+    for a, b in zip(plain.curve, measured.curve):
+        assert b["test_accuracy"] == 0.25 and b["test_loss"] == b["train_loss"]
+        assert {k: v for k, v in b.items() if not k.startswith("test_")}.keys() == a.keys()
+    # the optimizer never sees what measure adds: the same run, the same compute
+    for unit in ("samples", "evaluations", "macs", "steps"):
+        assert plain.meter[unit] == measured.meter[unit]
+    assert measured.best == plain.best
+    assert "test_accuracy" not in measured.metrics  # the final figures are the problem's own
+
+
 def test_curve_has_no_validation_entries_without_validation_data():
     result = fit(get("backprop")(), xor_problem(), Budget(steps=2), np.random.default_rng(0))
     assert len(result.curve) == 2

@@ -357,6 +357,39 @@ def test_what_an_optimizer_reports_comes_back_as_columns_lists_included(tmp_path
     assert curves["threshold"].dtype == float
 
 
+def test_curves_measure_the_test_split_and_end_at_the_runs_figures(tmp_path):
+    study = Study(
+        name="test-curves",
+        tasks=["iris", "xor"],
+        optimizers={"adam": "backprop", "cmaes": "cmaes"},
+        seeds=1,
+        budget={"evaluations": 300},
+    )
+    run_study(study, tmp_path, backend="sequential")
+    results = load(tmp_path)
+    last = results.curves.groupby("run_id").tail(1).set_index("run_id")
+    runs = results.runs.set_index("run_id").loc[last.index]
+    for c in ("train_metric", "val_metric", "test_loss", "test_metric"):
+        assert np.isfinite(last.loc[runs["task"] == "iris", c]).all(), c
+        np.testing.assert_array_equal(last[c], runs[c], err_msg=c)
+    # the test figures are measured at every point, not only the last
+    assert results.curves.groupby("run_id")["test_metric"].nunique().max() > 1
+
+
+def test_a_store_of_an_earlier_schema_is_refused_and_left_as_it_is(tmp_path, monkeypatch):
+    study = probes(monkeypatch)
+    run_study(study, tmp_path, backend="sequential")
+    con = sqlite3.connect(tmp_path / "study.sqlite")
+    con.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    con.commit()
+    con.close()
+    before = (tmp_path / "study.sqlite").read_bytes()
+    for call in (lambda: run_study(study, tmp_path, backend="sequential"), lambda: load(tmp_path)):
+        with pytest.raises(StoreError, match="earlier neuroarena .store schema 1.*new directory"):
+            call()
+    assert (tmp_path / "study.sqlite").read_bytes() == before
+
+
 @pytest.mark.parametrize("backend, n_jobs", [("loky", 2), ("dask", 2)])
 def test_a_scripts_own_tasks_run_in_workers_that_never_saw_the_script(tmp_path, backend, n_jobs):
     if backend == "dask":

@@ -209,9 +209,14 @@ class Task:
 
     def test_scores(self, problem: SupervisedProblem, graph: Graph, splits: Splits) -> dict:
         """``{"test_loss", "test_<metric>"}`` of ``graph`` on the test split ({} if it is empty)."""
+        return self.test_scorer(problem, splits)(graph)
+
+    def test_scorer(self, problem: SupervisedProblem, splits: Splits) -> Callable[[Graph], dict]:
+        """:meth:`test_scores` as a function of a Graph, the test rows converted once (the
+        loop measures each curve point's ``best()`` on the test split with it)."""
         if len(splits.X_test) == 0:
-            return {}
-        return problem.score_on(graph, splits.X_test, splits.y_test, "test")
+            return lambda graph: {}
+        return problem.scorer(splits.X_test, splits.y_test, "test")
 
     def solved(self, metrics: dict) -> bool:
         """Whether ``metrics[f"{target_split}_{metric}"]`` reaches ``target`` (>= for
