@@ -136,8 +136,9 @@ def fit(
     ``rng`` (default ``Architecture()``). The run gets its own meter: ``problem`` is not
     changed and may serve other runs at the same time. No run spends more than ``budget``
     in samples, evaluations or MACs (the last request is cut to fit); seconds and steps
-    are checked before each step. ``record_every``: the curve records every k-th step (and
-    always the last). ``max_seconds``: a safety limit, not a budget: a run past it stops
+    are checked before each step. ``record_every``: the curve records every k-th step, and
+    always the first and the last (so every curve starts after one step, whatever k).
+    ``max_seconds``: a safety limit, not a budget: a run past it stops
     with status ``timeout``. ``on_step(record)`` is called with each curve record.
     ``measure(graph)``: more figures of ``best()`` for each curve record (e.g. a held-out
     test split's ``test_loss`` and ``test_<metric>``), measured like the problem's own
@@ -182,9 +183,9 @@ def fit(
         if meter.exhausted and meter.samples == before:
             break  # nothing fitted what was left: no step was taken
         meter.steps += 1
-        if meter.steps % record_every == 0:
+        if meter.steps % record_every == 0 or meter.steps == 1:
             record(info)
-    if meter.steps and meter.steps % record_every:
+    if meter.steps and (not curve or curve[-1]["steps"] != meter.steps):
         record(info)  # the last step is always recorded
     best = optimizer.best()
     metrics = problem.score(best)

@@ -5,14 +5,16 @@
     neuroarena list [tasks|optimizers|studies]
     neuroarena show DIR
     neuroarena verify DIR [--runs K] [--seed S] [--jobs N]
-    neuroarena report DIR              (not part of this version yet)
+    neuroarena report DIR [--paired]
 
 STUDY is a built-in study's name (``neuroarena list studies``), a ``.toml`` file or a
 ``.py`` script defining ``study = Study(...)``. Results go to ``--out`` (default
 ``results/<study name>``); the same command again reuses every stored run, so a study
 stopped at any moment (Ctrl-C, ``kill -9``) resumes where it was. Progress goes to stderr:
 a tqdm bar when stderr is a terminal, else one line per finished run (a log), nothing with
-``--quiet``; the summary table and where the store is go to stdout. Exit status: 0 when the study completed (failed runs are results too), 1 when
+``--quiet``; the summary table, where the store is and where the report is go to stdout.
+``run`` ends by building the HTML report (``DIR/report/index.html``) unless
+``--no-report``; ``report`` builds it on its own (also while the study runs). Exit status: 0 when the study completed (failed runs are results too), 1 when
 ``verify`` finds a difference, 2 for bad input (one line on stderr), 130 on Ctrl-C.
 """
 
@@ -28,9 +30,6 @@ from pathlib import Path
 __all__ = ["main"]
 
 PROG = "neuroarena"
-REPORT_LATER = (
-    "the HTML report is not part of this version yet; `neuroarena show DIR` prints the summary"
-)
 
 
 class UsageError(Exception):
@@ -92,7 +91,7 @@ def _parser() -> _Parser:
     run.add_argument(
         "--quiet", action="store_true", help="no progress on stderr (only the summary on stdout)"
     )
-    run.add_argument("--no-report", action="store_true", help="do not build the HTML report (the only behaviour for now)")  # fmt: skip
+    run.add_argument("--no-report", action="store_true", help="do not build the HTML report at the end")  # fmt: skip
 
     lst = sub.add_parser("list", help="list tasks, optimizers or built-in studies")
     lst.add_argument(
@@ -120,8 +119,14 @@ def _parser() -> _Parser:
         help="worker processes (default 1)",
     )
 
-    report = sub.add_parser("report", help="the HTML report (not part of this version yet)")
+    report = sub.add_parser(
+        "report", help="build the HTML report DIR/report/index.html (also while the study runs)"
+    )
     report.add_argument("dir", metavar="DIR")
+    report.add_argument(
+        "--paired", action="store_true",
+        help="compare optimizers with the Wilcoxon signed-rank test over repetitions (paired) instead of Mann-Whitney U",
+    )  # fmt: skip
     return parser
 
 
@@ -129,9 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     """The command line; returns the exit status (see the module docstring)."""
     try:
         args = _parser().parse_args(argv)
-        if args.command == "report":
-            raise UsageError(REPORT_LATER)
-        return {"run": _run, "list": _list, "show": _show, "verify": _verify}[args.command](args)
+        commands = {"run": _run, "list": _list, "show": _show, "verify": _verify, "report": _report}
+        return commands[args.command](args)
     except UsageError as exc:
         return _fail(str(exc))
     except BrokenPipeError:  # `neuroarena list | head`: the reader has gone, nothing to say
@@ -221,7 +225,26 @@ def _run(args) -> int:
         f"({outcome.failed} of them not done) in {outcome.seconds:.1f} s"
     )
     print(f"store: {outcome.store}")
-    print(f"report: not built ({REPORT_LATER.split(';')[0]}); see `neuroarena show {out}`")
+    if args.no_report:
+        print(f"report: not built (--no-report); `neuroarena report {out}` builds it")
+    else:
+        print(f"report: {_build_report(out)}")
+    return 0
+
+
+def _build_report(directory, **options) -> Path:
+    # the one place the command reaches up into reports/ (which reads studies): the
+    # command is where the two meet, and it imports it only when a report is asked for
+    from reports import build_report
+
+    return build_report(directory, **options)
+
+
+def _report(args) -> int:
+    from .results import load
+
+    load(args.dir)  # a clear line if DIR holds no study
+    print(f"report: {_build_report(args.dir, paired=args.paired)}")
     return 0
 
 

@@ -108,16 +108,20 @@ def test_run_again_reuses_every_run_and_show_prints_the_summary(tiny):
     assert shown.stdout.split("\n\n")[1] == again.stdout.split("\n\n")[1]  # the xor block
 
 
-def test_the_quickstart_quick_variant(tmp_path):
-    """The quickstart with one seed: every task and optimizer, the default output directory,
-    reuse, and verify against the built-in study it came from."""
-    done = ok(cli("run", "quickstart", "--seeds", 1, "--jobs", 2, cwd=tmp_path))
-    assert "quickstart: 15 of 15 runs stored (15 done)" in done.stdout
+def test_the_quickstart_quick_variant(quickstart, tmp_path):
+    """The quickstart with three seeds: every task and optimizer, the default output
+    directory, the report, reuse, and verify against the built-in study it came from."""
+    origin, done = quickstart
+    ok(done)
+    shutil.copytree(origin / "results", tmp_path / "results")
+    assert "quickstart: 45 of 45 runs stored (45 done)" in done.stdout
     for task in ("xor", "iris", "two-spirals"):
         assert f"\n{task}: test accuracy, higher is better" in done.stdout
     for opt in ("backprop", "ga", "cmaes", "neat", "random-search"):
         assert done.stdout.count(f"\n  {opt} ") == 3
     assert "store: results/quickstart/study.sqlite" in done.stdout
+    assert done.stdout.rstrip().endswith("report: results/quickstart/report/index.html")
+    assert (tmp_path / "results" / "quickstart" / "report" / "index.html").is_file()
     results = studies.load(tmp_path / "results" / "quickstart")
     assert results.provenance["source"] == "catalog:quickstart"
     checked = ok(cli("verify", "results/quickstart", "--runs", 2, cwd=tmp_path))
@@ -236,7 +240,9 @@ def test_more_bad_inputs_in_process(bad_inputs, capsys, monkeypatch):
         "unknown command": (["runn", "quickstart"], "invalid choice: 'runn'"),
         "unknown list": (["list", "studys"], "invalid choice: 'studys'"),
         "no command": ([], "the following arguments are required"),
-        "report": (["report", str(store)], "the HTML report is not part of this version yet"),
+        "report nothing": (["report", "nowhere"], "holds no study store"),
+        "report a corrupt store": (["report", "corrupt"], "is not a neuroarena study store"),
+        "report a file": (["report", "a-file"], "a-file is a file"),
     }  # fmt: skip
     outcomes = {}
     for case, (args, _) in cases.items():

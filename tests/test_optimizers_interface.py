@@ -322,11 +322,16 @@ def test_record_every_thins_the_curve_only(name, budget, k):
     thin = run(get(name)(), xor_problem(), budget, 0, record_every=k)
     last = every.meter["steps"]
     steps = [r["steps"] for r in thin.curve]
-    assert steps == sorted(set(list(range(k, last + 1, k)) + [last]))
+    assert steps == sorted({1, *range(k, last + 1, k), last})
     strip = lambda d: {u: v for u, v in d.items() if u != "seconds"}  # noqa: E731
     assert strip(thin.meter) == strip(every.meter)
     by_step = {r["steps"]: strip(r) for r in every.curve}
     assert [strip(r) for r in thin.curve] == [by_step[s] for s in steps]
+
+
+def test_a_run_of_one_step_records_it_once_whatever_record_every():
+    result = run(get("ga")(population=8), xor_problem(), Budget(steps=1), 0, record_every=5)
+    assert [r["steps"] for r in result.curve] == [1]
 
 
 # --------------------------------------------------------------------------- best-so-far

@@ -264,3 +264,30 @@ def test_a_task_entry_may_carry_its_own_network():
     assert nets == {
         ("xor", "ga"): (5,), ("iris", "ga"): (3,), ("xor", "small"): (2,), ("iris", "small"): (2,)
     }  # fmt: skip
+
+
+def test_a_stored_spec_written_as_toml_runs_the_same_runs(tmp_path):
+    from studies import catalog
+    from studies.spec_toml import study_toml
+
+    own = Study(
+        name="toml-back",
+        seed=3,
+        seeds=2,
+        tasks=["xor", {"name": "parity", "bits": 4, "budget": {"evaluations": 500}}],
+        optimizers={
+            "adam": ("backprop", {"lr": 0.05, "rule": "adam"}),
+            "small-neat": ("neat", {"population": 20}),
+            "ga": {"optimizer": "ga", "network": {"hidden": [3]}},
+        },
+        budget={"evaluations": 300, "seconds": 30},
+        network={"hidden": [6], "activation": "sigmoid"},
+        max_run_seconds=60,
+        record_every=2,
+    )
+    for study in (own, catalog.load("quickstart")):
+        path = tmp_path / f"{study.name}.toml"
+        path.write_text(study_toml(study.to_dict()), encoding="utf-8")
+        again = load_study(path)
+        assert [r.run_id for r in again.runs()] == [r.run_id for r in study.runs()]
+        assert again.to_dict() | {"budget": None} == study.to_dict() | {"budget": None}
