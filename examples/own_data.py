@@ -49,8 +49,10 @@ study = Study(
 )
 
 if __name__ == "__main__":
+    from reports import build_report
     from studies import load, run_study, summary_table
 
     outcome = run_study(study, n_jobs=2)
     print(summary_table(load(outcome.out).runs, [t.key for t in study.tasks]))
     print(f"\nstore: {outcome.store}")
+    print(f"report: {build_report(outcome.out)}")  # open it in any browser

@@ -46,15 +46,29 @@ def build_report(
         (staging / "index.html").write_text(render_page(content, images), encoding="utf-8")
         (staging / "study.toml").write_text(content.toml, encoding="utf-8")
         os.chmod(staging, 0o755)  # mkdtemp makes it private
-        old = None
-        if final.exists():
-            old = directory / f".report-old-{os.getpid()}"
-            final.rename(old)
-        staging.rename(final)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        _replace(final, staging)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     log.info("report of %s built in %.1f s: %s", directory, time.perf_counter() - t0, final)
     return final / "index.html"
+
+
+def _replace(final: Path, staging: Path, attempts: int = 10) -> None:
+    """Put the finished ``staging`` directory in ``final``'s place. Another build of the same
+    study (``neuroarena report`` while ``run`` ends) may swap its own in at the same moment:
+    the earlier one is moved aside and removed, and the last build to finish wins."""
+    for attempt in range(attempts):
+        old = final.with_name(f".report-old-{os.getpid()}-{attempt}")
+        try:
+            if final.exists():
+                final.rename(old)
+            staging.rename(final)
+        except (FileExistsError, FileNotFoundError, OSError) as exc:
+            if attempt == attempts - 1:
+                raise OSError(f"could not put the report in {final}: {exc}") from None
+            continue
+        finally:
+            if old.exists():
+                shutil.rmtree(old, ignore_errors=True)
+        return

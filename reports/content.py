@@ -30,7 +30,8 @@ class TaskContent:
     first (see :func:`report_content`); ``grids``: unit -> the optimizers' learning curves
     on a common grid (``stats.curve_grid``); ``ecdfs``: unit -> cost-to-target ECDFs;
     ``best_runs``: label -> the run id of its best network; ``species``: label -> the curves
-    of an optimizer that reports species (NEAT)."""
+    of an optimizer that reports species (NEAT); ``described``: ``stats.describe``'s rows
+    of the task (every final figure's median, IQR and interval)."""
 
     key: str
     slug: str
@@ -46,6 +47,7 @@ class TaskContent:
     ecdfs: dict[str, pd.DataFrame] = field(default_factory=dict)
     best_runs: dict[str, str] = field(default_factory=dict)
     species: dict[str, pd.DataFrame] = field(default_factory=dict)
+    described: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def has_target(self) -> bool:
@@ -128,11 +130,16 @@ def report_content(results: StudyResults, *, paired: bool = False, seed: int = 0
                 curve_metric=metric_col,
                 runs=g,
                 headline=headline,
-                sentence=stats.task_sentence(vb, task) if len(vb) else _no_values(task),
+                sentence=stats.task_sentence(vb, task) if len(vb) else _no_values(task, g),
                 grids=_grids(tc, metric_col, seed) if len(tc) else {},
                 ecdfs=_ecdfs(hits, task) if hits is not None and math.isfinite(target) else {},
                 best_runs=_best_runs(g),
                 species=_species(tc),
+                described=(
+                    described[described["task"] == task].reset_index(drop=True)
+                    if described is not None
+                    else pd.DataFrame()
+                ),
             )
         )
     failed = runs[runs["status"] != "done"][
@@ -158,7 +165,12 @@ def report_content(results: StudyResults, *, paired: bool = False, seed: int = 0
     )
 
 
-def _no_values(task: str) -> str:
+def _no_values(task: str, runs: pd.DataFrame) -> str:
+    if len(runs) and not (runs["status"] == "done").any():
+        return (
+            f"On {task}, none of the {len(runs)} stored runs ended well (see the failed runs): "
+            "there is nothing to compare."
+        )
     return f"On {task}, no run has finished yet: there is nothing to compare."
 
 

@@ -62,6 +62,37 @@ def fmt_p(value) -> str:
     return "< 0.001" if v < 0.001 else f"{v:.3f}"
 
 
+_COUNTS = ("evaluations", "macs", "samples", "connections", "hidden_nodes")
+_WORDS = {"macs": "MACs", "hidden_nodes": "hidden nodes", "connections": "connections"}
+
+
+def quantity_words(quantity: str, metric: str) -> str:
+    """``"test_metric"`` -> ``"test accuracy"``, ``"macs"`` -> ``"MACs"``."""
+    if quantity.endswith("_metric"):
+        return metric_words(quantity, metric)
+    if quantity.endswith("_loss"):
+        return f"{quantity.split('_')[0]} loss"
+    return _WORDS.get(quantity, quantity)
+
+
+def fmt_figure(value, quantity: str, metric: str) -> str:
+    """A figure of ``quantity`` as the tables show it."""
+    if quantity in _COUNTS:
+        return fmt_count(value)
+    if quantity == "seconds":
+        return fmt_seconds(value)
+    if quantity.endswith("_metric"):
+        return fmt_metric(value, metric)
+    return "-" if not _finite(value) else f"{float(value):.4g}"
+
+
+def details(task, labels: list[str]) -> list[tuple[str, list[dict | None]]]:
+    """``task.described`` as rows of quantities, one cell per label (None: no value)."""
+    by = {(r["quantity"], r["optimizer"]): r for r in task.described.to_dict("records")}
+    quantities = list(dict.fromkeys(task.described["quantity"]))
+    return [(q, [by.get((q, label)) for label in labels]) for q in quantities]
+
+
 def fmt_ert(value) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
@@ -88,6 +119,9 @@ def render_page(content: ReportContent, images: dict[str, dict[str, Image]]) -> 
             images=images,
             versions=_versions(content),
             metric_words=metric_words,
+            quantity_words=quantity_words,
+            figure=fmt_figure,
+            details=details,
             finite=_finite,
         )
     )

@@ -70,7 +70,7 @@ def snapshot(directory: Path) -> dict:
     return {
         p.name: hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(directory.iterdir())
-        if p.name != "study.sqlite-shm"
+        if p.name != "study.sqlite-shm" and p.is_file()
     }
 
 
@@ -292,6 +292,7 @@ def test_kill_9_of_the_command_and_its_workers_then_the_same_command_resumes(tmp
             assert head.startswith("probes: ") and head.split()[3:6] == ["12", "runs", "stored"]
             assert int(head.split()[1]) < 12, head
             shown = True
+            report = subprocess.Popen([*CLI, "report", "whole"], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
         time.sleep(0.02)
     time.sleep(random.Random().uniform(0, 0.5))
     os.killpg(killed.pid, signal.SIGKILL)  # the command and its worker processes
@@ -302,6 +303,10 @@ def test_kill_9_of_the_command_and_its_workers_then_the_same_command_resumes(tmp
     resumed = ok(cli("run", PROBES, "--jobs", 2, "--out", "killed", cwd=tmp_path, env=env))
     assert f"12 runs: {before} reused, {12 - before} ran now" in resumed.stdout
     assert whole.wait(timeout=120) == 0, whole.stderr.read()
+    out, err = report.communicate(timeout=120)  # built while the study ran, then its own
+    assert report.returncode == 0 and out.strip() == "report: whole/report/index.html", err
+    assert (tmp_path / "whole" / "report" / "index.html").is_file()
+    assert not list((tmp_path / "whole").glob(".report-*"))
     runs_a, curves_a = tables(tmp_path / "whole")
     runs_b, curves_b = tables(tmp_path / "killed")
     assert len(runs_b) == 12 and runs_b["run_id"].is_unique

@@ -40,6 +40,8 @@ def test_own_data_runs_as_a_script(tmp_path):
     runs = studies.load(tmp_path / "results" / "own-data").runs
     assert set(runs["task"]) == {"my-data", "iris"}
     assert set(runs["status"]) == {"done"}
+    assert done.stdout.rstrip().endswith("report: results/own-data/report/index.html")
+    assert (tmp_path / "results" / "own-data" / "report" / "index.html").is_file()
 
 
 def test_own_optimizer_runs_as_a_script_and_through_the_command_on_two_workers(tmp_path):

@@ -144,7 +144,8 @@ def test_the_headline_tables_show_what_the_statistics_give(qs):
             mine = runs[(runs["task"] == task) & (runs["optimizer"] == label)]
             assert row[3] == f"{int(mine['solved'].sum())}/{len(mine)}"
             e = erts[(erts["task"] == task) & (erts["optimizer"] == label)].iloc[0]
-            assert row[4] == fmt_ert(e["ert_evaluations"])
+            reached = f"({int(e['successes'])}/{len(mine)} reached)"
+            assert row[4] == f"{fmt_ert(e['ert_evaluations'])} {reached}"
             assert row[5] == f"{mine['evaluations'].median():,.0f}"
         assert medians == sorted(medians, reverse=True)  # best first (accuracy)
         assert rows[0][2] == "best"
@@ -238,3 +239,23 @@ def test_report_from_python_returns_the_page(tmp_path, monkeypatch):
     assert "On xor, only rs has results; there is nothing to compare it with." in " ".join(
         page.text
     )
+
+
+def test_a_study_whose_runs_all_failed_gets_a_report_that_lists_them(tmp_path):
+    load_study(Path(__file__).parent / "study_files" / "probes.py")  # registers test-probe
+    study = Study(
+        name="all-fail",
+        tasks=["xor"],
+        optimizers={"boom": ("test-probe", {"mode": "raise"}), "nan": ("test-probe", {"mode": "nan"})},
+        seeds=2,
+        budget={"evaluations": 100},
+    )  # fmt: skip
+    run_study(study, tmp_path, backend="sequential")
+    page = page_of(build_report(tmp_path))
+    text = " ".join(" ".join(page.text).split())
+    assert "On xor, none of the 4 stored runs ended well" in text
+    failed = [t for t in page.tables if t and t[0][:2] == ["task", "optimizer"]][0][1:]
+    assert (
+        sorted((r[1], r[3]) for r in failed) == [("boom", "failed")] * 2 + [("nan", "diverged")] * 2
+    )
+    assert all("probe raised on purpose" in r[4] for r in failed if r[1] == "boom")
