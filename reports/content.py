@@ -70,6 +70,7 @@ class ReportContent:
     toml: str
     rerun: str
     paired: bool
+    pairs_sentence: str
     n_runs: int
     n_expected: int
     statuses: dict[str, int]
@@ -159,6 +160,7 @@ def report_content(results: StudyResults, *, paired: bool = False, seed: int = 0
         toml=study_toml(spec) if spec else "",
         rerun=_rerun(source, spec, results.directory),
         paired=paired,
+        pairs_sentence=_pairs_sentence(pairs),
         n_runs=len(runs),
         n_expected=expected_runs(spec),
         statuses={str(k): int(v) for k, v in runs["status"].value_counts().items()},
@@ -172,6 +174,29 @@ def _no_values(task: str, runs: pd.DataFrame) -> str:
             "there is nothing to compare."
         )
     return f"On {task}, no run has finished yet: there is nothing to compare."
+
+
+def _pairs_sentence(pairs: pd.DataFrame) -> str:
+    """What the pairwise heatmap can and cannot show, in words."""
+    if not len(pairs):
+        return ""
+    counts = pairs["verdict"].value_counts()
+    total = len(pairs) // 2  # both orientations of each pair
+    untestable = int(counts.get("untestable", 0)) // 2
+    significant = int(counts.get("better", 0))
+    if untestable == total:
+        note = str(pairs.loc[pairs["verdict"] == "untestable", "note"].iloc[0])
+        return (
+            f"None of the {total} pairwise comparisons can be significant: {note}. "
+            "The heatmap shows no difference because the study cannot show one, not because "
+            "there is none."
+        )
+    words = (
+        f"{significant} of {total} pairwise comparisons are significant (Holm-corrected, p < 0.05)"
+    )
+    if untestable:
+        words += f"; {untestable} cannot be, with the runs there are"
+    return words + "."
 
 
 def _budget_unit(budgets: dict) -> str:
@@ -221,7 +246,7 @@ def _headline(g, task, labels, describe, best, ert, anytime, maximize) -> pd.Dat
             b = mine_b[(label,)]
             row.update(
                 verdict=str(b["verdict"]), p_holm=float(b["p_holm"]), a12=float(b["a12"]),
-                test=str(b["test"]), note=str(b["note"] or ""),
+                test=str(b["test"]), note=str(b["note"] or ""), n=b["n"],
             )  # fmt: skip
         if (label,) in mine_e:
             e = mine_e[(label,)]

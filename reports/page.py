@@ -93,6 +93,20 @@ def details(task, labels: list[str]) -> list[tuple[str, list[dict | None]]]:
     return [(q, [by.get((q, label)) for label in labels]) for q in quantities]
 
 
+def test_sizes(task) -> str:
+    """``"Mann-Whitney U, n = 5 runs each"``: the test and its sample sizes on a task."""
+    h = task.headline
+    if "test" not in h or "n" not in h:
+        return ""
+    rows = h[h["verdict"].notna() & (h["verdict"] != "best") & h["n"].notna()]
+    if not len(rows):
+        return ""
+    ns = sorted({int(n) for n in rows["n"]})
+    n = f"{ns[0]}" if len(ns) == 1 else f"{ns[0]} to {ns[-1]}"
+    unit = "paired repetitions" if "Wilcoxon" in str(rows["test"].iloc[0]) else "runs each"
+    return f"{rows['test'].iloc[0]}, n = {n} {unit}"
+
+
 def fmt_ert(value) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
@@ -122,6 +136,7 @@ def render_page(content: ReportContent, images: dict[str, dict[str, Image]]) -> 
             quantity_words=quantity_words,
             figure=fmt_figure,
             details=details,
+            test_sizes=test_sizes,
             finite=_finite,
         )
     )

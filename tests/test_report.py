@@ -113,6 +113,9 @@ def test_the_quickstart_report_has_every_section_and_every_image(qs):
         assert any(task in im["alt"] and "species" in im["alt"] for im in page.images)
     text = " ".join(page.text)
     assert "neuroarena run quickstart --out" in text  # how to run it again
+    # 3 seeds: no rank test can reach p < 0.05, and the page says so instead of "no difference"
+    assert "None of the 30 pairwise comparisons can be significant" in " ".join(text.split())
+    assert text.count("too few runs to test") == 3 * 4
     assert results.provenance["versions"]["numpy"] in text
     # the saved spec runs the same runs
     again = load_study(index.parent / "study.toml")
