@@ -4,9 +4,10 @@ optimizers."""
 from .architecture import Architecture
 from .base import AskTell, Config, Optimizer, check, check_population, make_config
 from .candidates import Candidates
+from .environments import CartPole, DoublePole, Environment
 from .loop import RunResult, Status, fit
 from .meter import COUNTED, UNITS, Budget, Meter
-from .problems import TASK_TYPES, MeteredProblem, Problem, SupervisedProblem
+from .problems import TASK_TYPES, EpisodicProblem, MeteredProblem, Problem, SupervisedProblem
 from .registry import ENTRY_POINT_GROUP, OptimizerSpec, available, get, register, unregister
 from .updates import SGD, Adam, Momentum, make_rule
 
@@ -30,6 +31,10 @@ __all__ = [
     "Problem",
     "MeteredProblem",
     "SupervisedProblem",
+    "EpisodicProblem",
+    "Environment",
+    "CartPole",
+    "DoublePole",
     "ENTRY_POINT_GROUP",
     "OptimizerSpec",
     "available",

@@ -67,6 +67,12 @@ class Backprop(Optimizer):
 
     def _setup(self) -> None:
         c, problem = self.config, self.problem
+        if getattr(problem, "episodic", False):
+            raise ValueError(
+                f"backprop needs target outputs to backpropagate; {problem.name!r} is a control "
+                "task (episodes, no targets): use an evolutionary optimizer (neat, cmaes, ga, "
+                "es, random-search)"
+            )
         if not problem.differentiable:
             raise ValueError(
                 f"backprop needs a problem with gradients; {problem.name!r} has none: "

@@ -157,7 +157,9 @@ class Optimizer:
         """Consider evaluated candidates for best-so-far: objective ``values`` (k,) of the
         first k ``candidates``. With ``replace``, the best of this batch becomes best-so-far
         even if worse (its values are not comparable with earlier ones: a new minibatch, or
-        weights that moved)."""
+        weights that moved); always so on a ``noisy`` problem (episodes from random starts:
+        a lucky draw would otherwise stay best for good)."""
+        replace = replace or bool(getattr(self.problem, "noisy", False))
         values = np.asarray(values, dtype=np.float64).reshape(-1)
         if not len(values):
             return
@@ -209,7 +211,7 @@ class AskTell(Optimizer):
                 f"got {type(candidates).__name__}"
             )
         idx = self.rows()
-        values = self.problem.evaluate(candidates, idx)
+        values = self.problem.evaluate(candidates, idx, rng=self.rng)
         self.offer(values, candidates, replace=idx is not None)
         fitness = self.problem.fitness(values)
         if len(values) < len(candidates):  # the budget ran out mid-generation

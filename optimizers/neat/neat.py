@@ -139,7 +139,7 @@ class NEAT(Optimizer):
             self._reproduce()
         graphs = self.genomes.graphs()
         candidates = Candidates.of_batch(self.genomes.batch(self.problem.dtype), graphs)
-        values = self.problem.evaluate(candidates)
+        values = self.problem.evaluate(candidates, rng=self.rng)
         self.offer(values, candidates)
         self.generation += 1
         if not len(values):  # no room in the budget for a single genome

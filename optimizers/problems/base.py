@@ -20,6 +20,7 @@ code uses. The objective's direction is handled here and in the optimizer base c
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 
 import numpy as np
@@ -185,6 +186,8 @@ class MeteredProblem:
             raise ValueError(
                 f"evaluate takes optimizers.Candidates, got {type(candidates).__name__}"
             )
+        if getattr(self.problem, "episodic", False):
+            return self._evaluate_episodes(candidates, rng)
         n = self.problem.n_rows(rows)
         per = candidates.n_enabled * n
         k = self._fit(len(candidates), n, per)
@@ -195,6 +198,33 @@ class MeteredProblem:
         self._charge(n, k, float(per.sum()))
         with np.errstate(all="ignore"):
             return np.asarray(self.problem._objectives(candidates, rows, rng), dtype=np.float64)
+
+    def _evaluate_episodes(self, candidates: Candidates, rng) -> np.ndarray:
+        """An episodic problem's evaluation: K episodes per candidate, as many candidates as
+        the budget's evaluations allow; the rollout stops before a time step would pass
+        its samples or MACs. Charged afterwards with what the rollout used: its samples
+        (network evaluations), K evaluations per candidate, and their MACs."""
+        if rng is None:
+            raise ValueError(f"problem {self.problem.name!r} draws episode starts: pass rng")
+        episodes = self.problem.episodes
+        k = self._fit(len(candidates), episodes, np.zeros(len(candidates)))
+        if k == 0:
+            return np.zeros(0)
+        if k < len(candidates):
+            candidates = candidates.take(k)
+        left = {"samples_left": math.inf, "macs_left": math.inf}
+        if self.budget is not None and self.budget.samples is not None:
+            left["samples_left"] = self.budget.samples - self.meter.samples
+        if self.budget is not None and self.budget.macs is not None:
+            left["macs_left"] = self.budget.macs - self.meter.macs
+        got = self.problem.rollout(candidates, rng, **left)
+        macs = float(got.samples @ candidates.n_enabled.astype(np.float64))
+        self.meter.charge(
+            samples=float(got.samples.sum()), evaluations=Fraction(k * episodes), macs=macs
+        )
+        if got.truncated:
+            self.meter.exhausted = True
+        return np.asarray(got.returns, dtype=np.float64)
 
     def affordable_rows(self, rows: np.ndarray, network: Network, passes: int = 3) -> np.ndarray:
         """The leading rows of ``rows`` that a pass costing ``passes`` x forward fits

@@ -1,0 +1,248 @@
+"""Control: the cart-pole and double-pole physics against scalar references and the
+anchors of REFERENCES.md, vectorised rollouts against one-by-one ones, what an episodic
+problem charges, the budget never passed, determinism, and evolutionary search on it."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import networks
+import optimizers
+from optimizers import Architecture, Budget, Candidates, CartPole, DoublePole, EpisodicProblem, fit
+
+
+# -- scalar references, written from the published equations (REFERENCES.md section 6) ------
+def cartpole_step(state, action):
+    """Gymnasium CartPole-v1's step for one state, in Python floats."""
+    x, x_dot, th, th_dot = state
+    force = 10.0 if action == 1 else -10.0
+    cos, sin = math.cos(th), math.sin(th)
+    temp = (force + 0.05 * th_dot**2 * sin) / 1.1
+    th_acc = (9.8 * sin - cos * temp) / (0.5 * (4.0 / 3.0 - 0.1 * cos**2 / 1.1))
+    x_acc = temp - 0.05 * th_acc * cos / 1.1
+    new = [x + 0.02 * x_dot, x_dot + 0.02 * x_acc, th + 0.02 * th_dot, th_dot + 0.02 * th_acc]
+    failed = abs(new[0]) > 2.4 or abs(new[2]) > 12 * 2 * math.pi / 360
+    return new, failed
+
+
+def double_pole_derivs(force, y, friction=0.0):
+    """NEAT's C++ ``step``, one state, Python floats."""
+    force -= friction * (1 if y[1] > 0 else -1 if y[1] < 0 else 0)
+    g, mup = -9.8, 0.000002
+    out = [y[1], 0.0, y[3], 0.0, y[5], 0.0]
+    fi, mi, temps = 0.0, 0.0, []
+    for m, l, th, thd in ((0.1, 0.5, y[2], y[3]), (0.01, 0.05, y[4], y[5])):
+        t = mup * thd / (m * l)
+        temps.append(t)
+        fi += m * l * thd * thd * math.sin(th) + 0.75 * m * math.cos(th) * (t + g * math.sin(th))
+        mi += m * (1 - 0.75 * math.cos(th) ** 2)
+    out[1] = (force + fi) / (mi + 1.0)
+    for j, (l, th, t) in enumerate(((0.5, y[2], temps[0]), (0.05, y[4], temps[1]))):
+        out[3 + 2 * j] = -0.75 * (out[1] * math.cos(th) + g * math.sin(th) + t) / l
+    return out
+
+
+def double_pole_decision(output, y, friction=0.0):
+    """NEAT's ``performAction``: two RK4 steps of 0.01 s; then its ``outsideBounds``."""
+    force = (min(max(output, 0.0), 1.0) - 0.5) * 20.0
+    tau = 0.01
+    for _ in range(2):
+        k1 = double_pole_derivs(force, y, friction)
+        k2 = double_pole_derivs(force, [a + tau / 2 * b for a, b in zip(y, k1)], friction)
+        k3 = double_pole_derivs(force, [a + tau / 2 * b for a, b in zip(y, k2)], friction)
+        k4 = double_pole_derivs(force, [a + tau * b for a, b in zip(y, k3)], friction)
+        y = [a + tau / 6 * (p + 2 * q + 2 * r + s) for a, p, q, r, s in zip(y, k1, k2, k3, k4)]
+    failed = abs(y[0]) > 2.4 or abs(y[2]) > 0.628329 or abs(y[4]) > 0.628329
+    return y, failed
+
+
+def constant_network(n_inputs: int, value: float) -> networks.Graph:
+    """A network whose output is ``value`` whatever it sees (zero weights, output bias)."""
+    data = Architecture(hidden=()).build(n_inputs, 1, rng=np.random.default_rng(0)).to_dict()
+    data["connections"] = [[*c[:2], 0.0, *c[3:]] for c in data["connections"]]
+    node_id, kind, activation, _ = data["nodes"][-1]
+    assert kind == "output"
+    data["nodes"][-1] = [node_id, kind, "identity", value]
+    return networks.Graph.from_dict(data)
+
+
+# -- physics ----------------------------------------------------------------------------
+def test_cartpole_steps_equal_gymnasiums_equations_state_for_state():
+    env = CartPole()
+    rng = np.random.default_rng(3)
+    states = env.initial((40,), rng)
+    actions = rng.integers(0, 2, size=(60, 40))
+    for t in range(60):
+        outputs = np.where(actions[t] == 1, 1.0, -1.0)[:, None]
+        nxt, failed = env.step(states, outputs)
+        for i in range(40):
+            want, fail = cartpole_step(states[i].tolist(), actions[t, i])
+            np.testing.assert_allclose(nxt[i], want, rtol=1e-12, atol=1e-15)
+            assert bool(failed[i]) == fail
+        states = nxt
+    assert states.shape == (40, 4) and env.observe(states) is states
+
+
+def test_double_pole_decisions_equal_neats_equations_with_and_without_friction():
+    rng = np.random.default_rng(5)
+    for friction in (0.0, 5e-4):
+        env = DoublePole(cart_friction=friction)
+        states = rng.uniform(-0.3, 0.3, size=(25, 6))
+        outputs = rng.uniform(-0.2, 1.2, size=(25, 1))  # beyond [0, 1]: clipped
+        nxt, failed = env.step(states, outputs)
+        for i in range(25):
+            want, fail = double_pole_decision(outputs[i, 0], states[i].tolist(), friction)
+            np.testing.assert_allclose(nxt[i], want, rtol=1e-12, atol=1e-14)
+            assert bool(failed[i]) == fail
+
+
+@pytest.mark.parametrize("output, decisions", [(0.5, 23), (0.0, 5), (1.0, 5)])
+def test_double_pole_regression_anchors(output, decisions):
+    """REFERENCES.md: from NEAT's start (0.07 rad), a constant output 0.5 fails after 23
+    decisions, 0 or 1 after 5; through the episodic problem, that is the return."""
+    problem = EpisodicProblem(DoublePole(), score_episodes=1)
+    graph = constant_network(6, output)
+    assert problem.score(graph) == {"train_return": float(decisions)}
+    env = DoublePole()
+    state, n = env.initial((1,), None), 0
+    while True:
+        n += 1
+        state, failed = env.step(state, np.array([[output]]))
+        if failed[0]:
+            break
+    assert n == decisions
+
+
+def test_double_pole_observations_scaled_as_neats_with_and_without_velocities():
+    state = np.array([[1.2, -0.5, 0.26, 1.0, -0.13, 0.4]])
+    np.testing.assert_allclose(DoublePole().observe(state), [[0.25, -0.25, 0.5, 0.5, -0.25, 0.2]])
+    np.testing.assert_allclose(DoublePole(velocities=False).observe(state), [[0.25, 0.5, -0.25]])
+    assert DoublePole(velocities=False).n_observations == 3
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: CartPole(max_steps=0), "cartpole.max_steps must be an integer >= 1"),
+        (lambda: DoublePole(cart_friction=-1), "double-pole.cart_friction must be in"),
+        (lambda: DoublePole(velocities="no"), "double-pole.velocities must be true or false"),
+        (lambda: EpisodicProblem("cartpole"), "environment must be an optimizers.environments"),
+        (lambda: EpisodicProblem(CartPole(), episodes=0), "episodes must be an integer >= 1"),
+    ],
+)
+def test_bad_environment_arguments_are_one_clear_line(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+# -- rollouts ---------------------------------------------------------------------------
+def random_policies(problem, count, seed, hidden=(5,)):
+    rng = np.random.default_rng(seed)
+    arch = Architecture(hidden=hidden, output_activation="sigmoid")
+    return [arch.build(problem.n_inputs, problem.n_outputs, rng=rng) for _ in range(count)]
+
+
+@pytest.mark.parametrize(
+    "env", [CartPole(max_steps=200), DoublePole(max_steps=300)], ids=["cartpole", "double-pole"]
+)
+def test_a_vectorised_rollout_equals_each_episode_played_alone(env):
+    problem = EpisodicProblem(env, episodes=3)
+    graphs = random_policies(problem, 6, seed=1)
+    together = problem.rollout(Candidates.of_graphs(graphs), np.random.default_rng(9))
+    starts = env.initial((6, 3), np.random.default_rng(9))  # the same draws
+    for p, graph in enumerate(graphs):
+        net = networks.compile(graph)
+        returns = []
+        for k in range(3):
+            state, steps = starts[p, k][None], 0
+            for _ in range(env.max_steps):
+                out = net.forward(env.observe(state))
+                state, failed = env.step(state, out)
+                steps += 1
+                if failed[0]:
+                    break
+            returns.append(steps)
+        assert together.returns[p] == np.mean(returns)
+        assert together.samples[p] == sum(returns)
+    assert not together.truncated
+    # the same with one compiled topology and parameter rows
+    net = networks.compile(graphs[0])
+    rows = np.stack([networks.compile(g).params for g in graphs])
+    again = problem.rollout(Candidates.of_params(net, rows), np.random.default_rng(9))
+    np.testing.assert_array_equal(again.returns, together.returns)
+
+
+def test_an_evaluation_charges_samples_episodes_and_macs():
+    problem = EpisodicProblem(CartPole(), episodes=2)
+    graphs = random_policies(problem, 5, seed=2)
+    candidates = Candidates.of_graphs(graphs)
+    expect = problem.rollout(candidates, np.random.default_rng(4))
+    metered = problem.metered()
+    values = metered.evaluate(candidates, rng=np.random.default_rng(4))
+    np.testing.assert_array_equal(values, expect.returns)
+    meter = metered.meter
+    assert meter.evaluations == 5 * 2  # one episode of one network is one evaluation
+    assert meter.samples == expect.samples.sum() == (values * 2).sum()  # one per decision
+    assert meter.macs == float(expect.samples @ candidates.n_enabled)
+    with pytest.raises(ValueError, match="draws episode starts: pass rng"):
+        metered.evaluate(candidates)
+
+
+@pytest.mark.parametrize(
+    "budget", [Budget(samples=3_000), Budget(macs=40_000), Budget(evaluations=45)]
+)
+@pytest.mark.parametrize("name", ["cmaes", "ga", "neat", "random-search"])
+def test_no_run_spends_more_than_its_budget(name, budget):
+    problem = EpisodicProblem(CartPole(), episodes=2, score_episodes=2)
+    result = fit(optimizers.get(name)(), problem, budget, np.random.default_rng(0),
+                 initial=Architecture(hidden=(3,)))  # fmt: skip
+    for unit, limit in budget.limits().items():
+        assert result.meter[unit] <= limit, (unit, result.meter[unit])
+    assert result.status == "done" and np.isfinite(result.metrics["train_return"])
+
+
+def test_same_seed_same_run_different_seeds_differ():
+    problem = EpisodicProblem(CartPole(), episodes=2, score_episodes=3)
+
+    def run(seed):
+        return fit(optimizers.get("ga")(population=12), problem, Budget(evaluations=120),
+                   np.random.default_rng(seed), initial=Architecture(hidden=(3,)))  # fmt: skip
+
+    a, b, c = run(1), run(1), run(2)
+    timeless = lambda curve: [{k: v for k, v in r.items() if k != "seconds"} for r in curve]  # noqa: E731
+    assert timeless(a.curve) == timeless(b.curve) and a.best == b.best
+    assert a.meter["samples"] != c.meter["samples"]
+
+
+def test_backprop_refuses_a_control_task_in_one_line():
+    problem = EpisodicProblem(CartPole())
+    with pytest.raises(ValueError, match="is a control task .* use an evolutionary optimizer"):
+        fit(optimizers.get("backprop")(), problem, Budget(evaluations=10), np.random.default_rng(0))
+
+
+def balanced(name, initial, seeds=6) -> list[float]:
+    """The ruler's mean return (10 fixed starts) of each seed's best network after 2,000
+    episodes of cartpole (2 per evaluation)."""
+    problem = EpisodicProblem(CartPole(), episodes=2)
+    return [
+        fit(optimizers.get(name)(), problem, Budget(evaluations=2_000),
+            np.random.default_rng(seed), initial=initial, record_every=5).metrics["train_return"]
+        for seed in range(seeds)
+    ]  # fmt: skip
+
+
+def test_neat_learns_to_balance_the_pole():
+    """Measured: all 6 seeds reach the 500-step limit on every one of the ruler's starts."""
+    returns = balanced("neat", None)
+    assert sum(r == 500 for r in returns) >= 5, returns
+
+
+@pytest.mark.slow
+def test_cmaes_and_ga_learn_to_balance_the_pole():
+    """Measured: CMA-ES 5 of 6 seeds at 500 (one at 31), GA 4 of 6 (others 313, 428)."""
+    cmaes = balanced("cmaes", Architecture(hidden=(4,)))
+    ga = balanced("ga", Architecture(hidden=(4,)))
+    assert sum(r == 500 for r in cmaes) >= 4 and sum(r == 500 for r in ga) >= 3, (cmaes, ga)
