@@ -289,7 +289,14 @@ class Study:
         for entry in self.optimizers:
             if not get_optimizer(entry.spec.name).needs_gradient:
                 continue
-            for t in self.tasks:
+            for i, t in enumerate(self.tasks):
+                if t.task.task_type == "control":
+                    _fail(
+                        f"optimizers.{entry.label}",
+                        f"{entry.spec.name} needs target outputs to backpropagate, and tasks[{i}] "
+                        f"({t.key}) is a control task; compare it with neat, cmaes, ga, es or "
+                        "random-search",
+                    )
                 bad = _differentiable(self.network_for(t, entry))
                 if bad:
                     where = f"optimizers.{entry.label}.network" if entry.network else "network"

@@ -246,3 +246,43 @@ def test_cmaes_and_ga_learn_to_balance_the_pole():
     cmaes = balanced("cmaes", Architecture(hidden=(4,)))
     ga = balanced("ga", Architecture(hidden=(4,)))
     assert sum(r == 500 for r in cmaes) >= 4 and sum(r == 500 for r in ga) >= 3, (cmaes, ga)
+
+
+# -- as a study task ------------------------------------------------------------------------
+def test_cartpole_runs_as_a_study_task_with_paired_starts_and_a_report(tmp_path):
+    from reports import build_report
+    from studies import Study, get_task, load, run_study
+    from studies.seeds import split_rng
+
+    task = get_task("cartpole")
+    assert (task.key, task.metric, task.task_type, task.target) == (
+        "cartpole(max_steps=500)", "return", "control", 475.0
+    )  # fmt: skip
+    # the same starts for every optimizer of a repetition, others for the next
+    a, b = (task.splits(split_rng(0, task.key, 0)) for _ in range(2))
+    assert a == b != task.splits(split_rng(0, task.key, 1))
+
+    study = Study(name="ctl", tasks=["cartpole"], optimizers={"neat": "neat", "rs": "random-search"},
+                  seeds=2, budget={"evaluations": 300})  # fmt: skip
+    run_study(study, tmp_path, backend="sequential")
+    results = load(tmp_path)
+    runs = results.runs
+    assert set(runs["status"]) == {"done"} and (runs["evaluations"] <= 300).all()
+    assert (runs["metric"] == "return").all() and runs["metric_maximize"].all()
+    assert (runs["solved"] == (runs["test_metric"] >= 475)).all()
+    last = results.curves.groupby("run_id").tail(1).set_index("run_id")
+    runs = runs.set_index("run_id")
+    np.testing.assert_array_equal(last["test_metric"], runs.loc[last.index, "test_metric"])
+    assert np.isfinite(last["train_metric"]).all() and last["test_loss"].isna().all()
+    text = build_report(tmp_path).read_text(encoding="utf-8")
+    assert "Test return, higher is better" in text and "Solved: test return &gt;= 475" in text
+
+
+def test_a_study_refuses_backprop_on_a_control_task():
+    from studies import Study, StudyError
+
+    with pytest.raises(
+        StudyError,
+        match=r"optimizers.adam: backprop needs target outputs .* tasks\[1\] \(cartpole\(max_steps=500\)\) is a control task",
+    ):
+        Study(name="x", tasks=["xor", "cartpole"], optimizers={"adam": "backprop", "ga": "ga"})

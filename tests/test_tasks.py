@@ -76,13 +76,15 @@ GOOD_CSV = "a,b,label\n" + "".join(f"{i},{i % 3 * 0.5},{'xy'[i % 2]}\n" for i in
 
 # ------------------------------------------------------------------- catalog and use
 def test_catalog_lists_every_builtin_task():
-    assert available_tasks() == sorted(BUILTIN + ["csv"])
+    assert available_tasks() == sorted(BUILTIN + ["csv", "cartpole"])
     catalog = {e["name"]: e for e in task_catalog()}
     assert list(catalog) == available_tasks()
     assert catalog["parity"]["params"] == {"bits": 3}
     assert catalog["csv"]["params"] == {"path": None, "target": None, "task_type": "auto"}
     assert catalog["csv"]["task_type"] is None
     assert catalog["sine"]["task_type"] == "regression"
+    assert catalog["cartpole"]["task_type"] == "control"
+    assert catalog["cartpole"]["params"] == {"max_steps": 500}
     for e in catalog.values():
         assert set(e) == {"name", "params", "task_type", "doc"}
         assert e["doc"] and "\n" not in e["doc"]
@@ -356,7 +358,7 @@ def _split_summary(task: Task):
 @pytest.mark.parametrize(
     "spec, message",
     [
-        ("xr", "unknown task 'xr'; known tasks: breast-cancer, circles, csv, digits, friedman1, "
+        ("xr", "unknown task 'xr'; known tasks: breast-cancer, cartpole, circles, csv, digits, friedman1, "
                "iris, moons, parity, sine, two-spirals, wine, xor"),
         ({"name": "parity", "bit": 4}, "parity: unknown parameter 'bit'; known parameters: bits"),
         ({"name": "xor", "bits": 4}, "xor: unknown parameter 'bits'; known parameters: none"),
