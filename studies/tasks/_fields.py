@@ -87,3 +87,29 @@ def check_fields(task) -> dict:
         "test_fraction": test,
         "param_items": tuple(sorted(dict(task.param_items).items())),
     }
+
+
+class NamedParams:
+    """What every task kind derives from its ``name`` and ``param_items``: ``params``,
+    ``key`` and ``spec`` (a mixin of the task dataclasses)."""
+
+    name: str
+    param_items: tuple
+
+    @property
+    def params(self) -> dict:
+        """The task's parameters, validated, defaults filled (a fresh dict)."""
+        return dict(self.param_items)
+
+    @property
+    def key(self) -> str:
+        """``name`` or ``name(p1=v1,p2=v2)``, parameters sorted, defaults included."""
+        if not self.param_items:
+            return self.name
+        return f"{self.name}({','.join(f'{k}={format_value(v)}' for k, v in self.param_items)})"
+
+    @property
+    def spec(self) -> dict:
+        """``{"name": ..., **params}``: what :func:`get_task` takes to make this task again
+        (for a registered task; a from_arrays task cannot be made from it)."""
+        return {"name": self.name, **self.params}

@@ -29,7 +29,7 @@ from ._data import (
     split_rows,
     standardize,
 )
-from ._fields import SPLITS, check_fields, check_name, format_value
+from ._fields import SPLITS, NamedParams, check_fields, check_name
 
 __all__ = ["Task", "Splits", "DATA_VERSION", "SPLITS", "check_name"]
 
@@ -62,7 +62,7 @@ def _load(
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
-class Task:
+class Task(NamedParams):
     """A named dataset with everything a run needs to use it; see the module docstring.
 
     Make one with :func:`get_task` (a registered name and parameters) or
@@ -102,25 +102,6 @@ class Task:
     def __post_init__(self) -> None:
         for k, v in check_fields(self).items():  # validated and normalised
             object.__setattr__(self, k, v)
-
-    # -- identity ---------------------------------------------------------------------
-    @property
-    def params(self) -> dict:
-        """The task's parameters, validated, defaults filled (a fresh dict)."""
-        return dict(self.param_items)
-
-    @property
-    def key(self) -> str:
-        """``name`` or ``name(p1=v1,p2=v2)``, parameters sorted, defaults included."""
-        if not self.param_items:
-            return self.name
-        return f"{self.name}({','.join(f'{k}={format_value(v)}' for k, v in self.param_items)})"
-
-    @property
-    def spec(self) -> dict:
-        """``{"name": ..., **params}``: what :func:`get_task` takes to make this task again
-        (for a registered task; a from_arrays task cannot be made from it)."""
-        return {"name": self.name, **self.params}
 
     @property
     def metric(self) -> str:

@@ -27,6 +27,7 @@ from optimizers import Architecture, Budget, Candidates, CartPole, EpisodicProbl
 from optimizers.environments import Environment
 
 from ._data import digest
+from ._fields import NamedParams
 from .base import DATA_VERSION
 from .registry import Param, TaskSpec, add_spec, integer
 
@@ -42,7 +43,7 @@ class ControlSplits:
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
-class ControlTask:
+class ControlTask(NamedParams):
     """See the module docstring. ``make``: builds the environment from the parameters."""
 
     name: str
@@ -61,20 +62,6 @@ class ControlTask:
     task_type = "control"
     metric = "return"
     metric_maximize = True
-
-    @property
-    def params(self) -> dict:
-        return dict(self.param_items)
-
-    @property
-    def key(self) -> str:
-        if not self.param_items:
-            return self.name
-        return f"{self.name}({','.join(f'{k}={v}' for k, v in self.param_items)})"
-
-    @property
-    def spec(self) -> dict:
-        return {"name": self.name, **self.params}
 
     def environment(self) -> Environment:
         return self.make(**self.params)
