@@ -99,11 +99,17 @@ def list_studies() -> str:
     for name in catalog.names():
         study = catalog.load(name)
         n = len(study.runs())
-        lines.append(
-            f"  {name}: {len(study.tasks)} tasks x {len(study.optimizers)} optimizers x "
-            f"{study.seeds} seeds = {n} runs"
-        )
+        counts = " x ".join(
+            _count(k, what)
+            for k, what in ((len(study.tasks), "task"), (len(study.optimizers), "optimizer"),
+                            (study.seeds, "seed"))
+        )  # fmt: skip
+        lines.append(f"  {name}: {counts} = {_count(n, 'run')}")
         lines.append(_wrap(catalog.describe(name)))
         lines.append(_wrap("tasks: " + ", ".join(t.key for t in study.tasks)))
         lines.append(_wrap("optimizers: " + ", ".join(o.label for o in study.optimizers)))
     return "\n".join(lines)
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}" if n == 1 else f"{n} {what}s"
