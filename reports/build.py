@@ -64,7 +64,7 @@ def _replace(final: Path, staging: Path, attempts: int = 10) -> None:
             if final.exists():
                 final.rename(old)
             staging.rename(final)
-        except (FileExistsError, FileNotFoundError, OSError) as exc:
+        except OSError as exc:  # the other build moved ours or put its own in place
             if attempt == attempts - 1:
                 raise OSError(f"could not put the report in {final}: {exc}") from None
             continue

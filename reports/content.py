@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import shlex
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -323,10 +324,4 @@ def _rerun(source: str, spec: dict, directory) -> str:
         study = source
     else:
         study = f"{directory}/report/study.toml"
-    return f"neuroarena run {_quote(study)} --out {_quote(str(directory))}{seeds}"
-
-
-def _quote(text: str) -> str:
-    import shlex
-
-    return shlex.quote(text)
+    return f"neuroarena run {shlex.quote(study)} --out {shlex.quote(str(directory))}{seeds}"

@@ -231,7 +231,7 @@ def test_a_report_opens_in_a_real_browser_with_every_image_decoded(qs):
         assert im["complete"] and im["naturalWidth"] > 0, im
 
 
-def test_report_from_python_returns_the_page(tmp_path, monkeypatch):
+def test_report_from_python_returns_the_page(tmp_path):
     study = Study(name="tiny-report", tasks=["xor"], optimizers={"rs": "random-search"},
                   seeds=1, budget={"evaluations": 64})  # fmt: skip
     run_study(study, tmp_path, backend="sequential")
