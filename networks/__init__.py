@@ -1,4 +1,5 @@
-"""One network representation: a feed-forward Graph, compiled to fast numpy."""
+"""One network representation: a Graph (feed-forward, or with recurrent connections),
+compiled to fast numpy."""
 
 from .activations import ACTIVATIONS, Activation, activation_code, activation_names
 from .builders import minimal, mlp
@@ -19,6 +20,7 @@ from .graph_algorithms import CycleError, creates_cycle, find_sorted, levels, re
 from .losses import LOSSES
 from .network import Network, compile
 from .population import PopulationBatch, forward_many
+from .recurrent import RecurrentBatch, RecurrentNetwork, Stepper
 
 __all__ = [
     "ACTIVATIONS",
@@ -49,6 +51,9 @@ __all__ = [
     "compile",
     "PopulationBatch",
     "forward_many",
+    "RecurrentNetwork",
+    "RecurrentBatch",
+    "Stepper",
     "Genomes",
     "GenomeViews",
     "segment_offsets",

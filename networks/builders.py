@@ -27,13 +27,17 @@ def mlp(
     *,
     activation: str = "tanh",
     output_activation: str = "identity",
+    recurrent: bool = False,
     rng: np.random.Generator,
 ) -> Graph:
     """A fully connected layered network as a Graph.
 
     Weights are drawn Glorot-uniform (He-normal for relu-like activations); biases start at 0.
     Node ids: inputs 0..n_inputs-1, outputs next, then hidden nodes layer by layer.
-    Connections are numbered (innovation) layer by layer, target-major.
+    Connections are numbered (innovation) layer by layer, target-major. With ``recurrent``,
+    each hidden layer is also fully connected to itself by recurrent connections (an Elman
+    layer: every unit sees every unit's previous value, its own included), their weights
+    drawn after the feed-forward ones (Glorot-uniform over h + h) and numbered after them.
     """
     n_inputs = _check_size("n_inputs", n_inputs, 1)
     n_outputs = _check_size("n_outputs", n_outputs, 1)
@@ -65,6 +69,15 @@ def mlp(
         dst.append(np.repeat(layers[k + 1], fan_in))
         weight.append(w.ravel())
 
+    rec = []
+    if recurrent:
+        for layer in layers[1:-1]:
+            h = len(layer)
+            limit = np.sqrt(6.0 / (2 * h))
+            src.append(np.tile(layer, h))
+            dst.append(np.repeat(layer, h))
+            weight.append(rng.uniform(-limit, limit, size=h * h))
+            rec.append(np.ones(h * h, dtype=bool))
     n_hidden = sum(hidden)
     kinds = np.concatenate(
         [np.full(n_inputs, INPUT), np.full(n_outputs, OUTPUT), np.full(n_hidden, HIDDEN)]
@@ -80,6 +93,7 @@ def mlp(
         conn_dst=dst,
         conn_weight=np.concatenate(weight),
         conn_innov=np.arange(len(src)),
+        conn_recurrent=np.concatenate([np.zeros(len(src) - sum(map(len, rec)), bool), *rec]),
     )  # validated, which also gives the Graph its levels
 
 

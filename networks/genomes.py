@@ -80,6 +80,7 @@ class Genomes:
     conn_weight: np.ndarray
     conn_enabled: np.ndarray
     conn_innov: np.ndarray
+    conn_recurrent: np.ndarray
 
     @property
     def n(self) -> int:
@@ -139,8 +140,15 @@ class Genomes:
             getattr(self, name).flags.writeable = False
         return GenomeViews(self)
 
-    def batch(self, dtype) -> PopulationBatch:
-        """The whole population compiled for evaluation in one call."""
+    def batch(self, dtype):
+        """The whole population compiled for evaluation in one call: a PopulationBatch,
+        or a :class:`networks.RecurrentBatch` when any genome has an enabled recurrent
+        connection."""
+        if (self.conn_recurrent & self.conn_enabled).any():
+            from .recurrent import RecurrentBatch
+
+            arrays = {name: getattr(self, name) for name in NODE_FIELDS + CONN_FIELDS}
+            return RecurrentBatch(self.node_off, self.conn_off, arrays, dtype=dtype)
         return PopulationBatch.from_arrays(
             np.diff(self.node_off),
             self.n_conn,

@@ -10,9 +10,14 @@ constructor; change it with :meth:`Graph.replace`, which returns a new Graph.
 
 Node kinds: 0 input, 1 hidden, 2 output. Inputs are read in the order their nodes appear,
 outputs written in the order theirs appear. Input nodes have no activation or bias of their
-own (stored as identity / 0). Connections never enter an input or leave an output, never
-repeat a (source, target) pair, and never form a cycle, disabled ones included (so
-re-enabling a connection can never make a cycle).
+own (stored as identity / 0). Connections never enter an input, never repeat a (source,
+target) pair, and the feed-forward ones never leave an output nor form a cycle, disabled
+ones included (so re-enabling a connection can never make a cycle).
+
+A connection may be ``recurrent``: it carries its source's value from the previous time
+step (0 before the first), so it may close a cycle, loop on its own node, or leave an
+output; it never leaves an input. A Graph with enabled recurrent connections compiles to
+a network that steps with state (``networks.recurrent``).
 """
 
 from __future__ import annotations
@@ -47,7 +52,7 @@ __all__ = [
 INPUT, HIDDEN, OUTPUT = 0, 1, 2
 _KIND_NAMES = {INPUT: "input", HIDDEN: "hidden", OUTPUT: "output"}
 _KIND_CODES = {v: k for k, v in _KIND_NAMES.items()}
-JSON_FORMAT_VERSION = 1
+JSON_FORMAT_VERSION = 2  # 2: connections carry their recurrent flag (1 is still read)
 JSON_FORMAT_NAME = "neuroarena.graph"
 
 
@@ -64,6 +69,7 @@ class Connection(NamedTuple):
     weight: float
     enabled: bool = True
     innovation: int = -1  # -1: numbered by position
+    recurrent: bool = False
 
 
 # The Graph's field schema, declared here once: every field's name and dtype, the node
@@ -81,6 +87,7 @@ FIELD_DTYPES: Mapping[str, np.dtype] = MappingProxyType(
         "conn_weight": np.dtype(np.float64),
         "conn_enabled": np.dtype(np.bool_),
         "conn_innov": np.dtype(np.int64),
+        "conn_recurrent": np.dtype(np.bool_),
     }
 )
 NODE_FIELDS = tuple(name for name in FIELD_DTYPES if name.startswith("node_"))
@@ -100,7 +107,7 @@ def _record(fields: tuple[str, ...], extra: dict[str, np.dtype]) -> np.dtype:
 # where unknown.
 NODE_RECORD = _record(NODE_FIELDS, {"node_level": np.dtype(np.int32)})
 CONN_RECORD = _record(CONN_FIELDS, {})
-_TOPOLOGY = frozenset(("node_id", "node_kind", "conn_src", "conn_dst"))
+_TOPOLOGY = frozenset(("node_id", "node_kind", "conn_src", "conn_dst", "conn_recurrent"))
 
 
 def _frozen(name: str, value: Any) -> np.ndarray:
@@ -142,7 +149,7 @@ class Graph:
     Node arrays, all (n_nodes,): ``node_id``, ``node_kind`` (0 input, 1 hidden, 2 output),
     ``node_act`` (activation codes), ``node_bias``. Connection arrays, all (n_connections,):
     ``conn_src`` and ``conn_dst`` (node ids), ``conn_weight``, ``conn_enabled``,
-    ``conn_innov`` (innovation numbers, unique within a graph).
+    ``conn_innov`` (innovation numbers, unique within a graph), ``conn_recurrent``.
     """
 
     node_id: np.ndarray
@@ -154,6 +161,7 @@ class Graph:
     conn_weight: np.ndarray
     conn_enabled: np.ndarray
     conn_innov: np.ndarray
+    conn_recurrent: np.ndarray
 
     def __init__(
         self,
@@ -167,6 +175,7 @@ class Graph:
         conn_weight=(),
         conn_enabled=None,
         conn_innov=None,
+        conn_recurrent=None,
         validate: bool = True,
     ) -> None:
         n_conn = len(conn_src)
@@ -174,6 +183,8 @@ class Graph:
             conn_enabled = np.ones(n_conn, dtype=bool)
         if conn_innov is None:
             conn_innov = np.arange(n_conn)
+        if conn_recurrent is None:
+            conn_recurrent = np.zeros(n_conn, dtype=bool)
         values = dict(
             node_id=node_id,
             node_kind=node_kind,
@@ -184,6 +195,7 @@ class Graph:
             conn_weight=conn_weight,
             conn_enabled=conn_enabled,
             conn_innov=conn_innov,
+            conn_recurrent=conn_recurrent,
         )
         self._pack(_converted(values))
         if validate:
@@ -243,7 +255,8 @@ class Graph:
     @classmethod
     def from_lists(cls, nodes, connections) -> Graph:
         """Build from Node-like tuples ``(id, kind, activation, bias)`` (kind a name) and
-        Connection-like tuples ``(source, target, weight[, enabled[, innovation]])``."""
+        Connection-like tuples ``(source, target, weight[, enabled[, innovation[,
+        recurrent]]])``."""
         nodes = [Node(*n) for n in nodes]
         conns = [Connection(*c) for c in connections]
         conns = [c if c.innovation >= 0 else c._replace(innovation=i) for i, c in enumerate(conns)]
@@ -267,6 +280,7 @@ class Graph:
             conn_weight=[c.weight for c in conns],
             conn_enabled=[bool(c.enabled) for c in conns],
             conn_innov=[c.innovation for c in conns],
+            conn_recurrent=[bool(c.recurrent) for c in conns],
         )
 
     @classmethod
@@ -342,11 +356,21 @@ class Graph:
     @property
     def connections(self) -> list[Connection]:
         return [
-            Connection(int(s), int(d), float(w), bool(e), int(i))
-            for s, d, w, e, i in zip(
-                self.conn_src, self.conn_dst, self.conn_weight, self.conn_enabled, self.conn_innov
+            Connection(int(s), int(d), float(w), bool(e), int(i), bool(r))
+            for s, d, w, e, i, r in zip(
+                self.conn_src,
+                self.conn_dst,
+                self.conn_weight,
+                self.conn_enabled,
+                self.conn_innov,
+                self.conn_recurrent,
             )
         ]
+
+    @property
+    def recurrent(self) -> bool:
+        """Whether any enabled connection is recurrent (the network then steps with state)."""
+        return bool((self.conn_recurrent & self.conn_enabled).any())
 
     @property
     def differentiable(self) -> bool:

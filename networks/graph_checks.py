@@ -1,5 +1,6 @@
 """The checks that make a Graph valid (see networks.graph for the rules), as one function
-over a Graph's arrays; it returns the levels it finds on the way, which the Graph keeps."""
+over a Graph's arrays; it returns the levels it finds on the way (over the feed-forward
+connections), which the Graph keeps."""
 
 from __future__ import annotations
 
@@ -64,11 +65,18 @@ def check_graph(g: Graph) -> np.ndarray:
         raise ValueError(
             f"connection {g.conn_src[i]}->{g.conn_dst[i]} enters input node {g.conn_dst[i]}; inputs take no connections"
         )
-    from_output = kind[src] == OUTPUT
+    rec = g.conn_recurrent
+    from_output = (kind[src] == OUTPUT) & ~rec
     if from_output.any():
         i = np.flatnonzero(from_output)[0]
         raise ValueError(
-            f"connection {g.conn_src[i]}->{g.conn_dst[i]} leaves output node {g.conn_src[i]}; outputs feed nothing"
+            f"connection {g.conn_src[i]}->{g.conn_dst[i]} leaves output node {g.conn_src[i]}; outputs feed nothing but recurrent connections"
+        )
+    from_input = (kind[src] == INPUT) & rec
+    if from_input.any():
+        i = np.flatnonzero(from_input)[0]
+        raise ValueError(
+            f"recurrent connection {g.conn_src[i]}->{g.conn_dst[i]} leaves input node {g.conn_src[i]}; recurrent connections carry a hidden or output node's previous value"
         )
     pair = src * n
     pair += dst
@@ -80,10 +88,14 @@ def check_graph(g: Graph) -> np.ndarray:
     dup = _first_repeat(np.sort(g.conn_innov))
     if dup is not None:
         raise ValueError(f"innovation number {dup} is used by more than one connection")
+    ff = ~rec  # the levels and the acyclicity are those of the feed-forward connections
     try:
-        return levels(n, src, dst, start=not_input)
+        return levels(n, src[ff], dst[ff], start=not_input)
     except CycleError as exc:
-        raise ValueError(f"the Graph is not feed-forward: {exc}") from None
+        raise ValueError(
+            f"the Graph's feed-forward connections form a cycle: {exc} (mark a connection "
+            "recurrent to carry a value from one time step to the next)"
+        ) from None
 
 
 def _first_repeat(sorted_values: np.ndarray) -> int | None:

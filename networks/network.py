@@ -53,12 +53,17 @@ _COMPILED_FROM = "_compiled_from"
 
 
 def compile(graph: Graph, *, dtype=np.float64) -> Network:  # noqa: A001 - the design's name
-    """Compile a Graph into a Network (see the module docstring for the layout).
+    """Compile a Graph into a Network (see the module docstring for the layout); a Graph
+    with enabled recurrent connections into a :class:`networks.RecurrentNetwork`.
 
     A Graph made by :meth:`Network.to_graph` has that network's topology: while the network
     lives, compiling the Graph reuses its layout and only gathers the Graph's weights and
     biases (the same Network as compiling afresh, for a fraction of the cost: the loop
     scores an optimizer's best Graph at every recorded step)."""
+    if isinstance(graph, Graph) and graph.recurrent:
+        from .recurrent import RecurrentNetwork
+
+        return RecurrentNetwork(graph, dtype=dtype)
     link = graph.__dict__.get(_COMPILED_FROM) if isinstance(graph, Graph) else None
     source = None if link is None else link()
     if source is not None:
@@ -72,6 +77,11 @@ class Network:
     def __init__(self, graph: Graph, *, dtype=np.float64) -> None:
         if not isinstance(graph, Graph):
             raise ValueError(f"compile needs a networks.Graph, got {type(graph).__name__}")
+        if graph.recurrent:
+            raise ValueError(
+                "this Graph has recurrent connections: networks.compile gives it a network "
+                "that steps with state (networks.RecurrentNetwork)"
+            )
         self.graph, self.dtype = graph, check_dtype(dtype)
         lay = layout(graph)
         self.n_inputs, self.n_outputs, self.n_rows = lay.n_inputs, lay.n_outputs, lay.n_rows
@@ -221,6 +231,15 @@ class Network:
         return self._forward(X, params)
 
     __call__ = forward
+
+    recurrent = False  # (a RecurrentNetwork steps with state)
+
+    def stepper(self, params=None):
+        """``stepper(X) -> outputs``, one decision after another, as a recurrent network's
+        stepper is called: for a feed-forward network, its forward pass on ``params``
+        (None: its own; (P, n_params): rows), unchecked."""
+        params = self.params if params is None else np.asarray(params, dtype=self.dtype)
+        return lambda X: self._forward(X, params)
 
     def losses(self, X, y, loss: str = "mse", params=None, *, check: bool = True) -> np.ndarray:
         """Mean loss of each individual of a population params (P, n_params) -> (P,); for

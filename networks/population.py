@@ -27,7 +27,7 @@ __all__ = ["PopulationBatch", "forward_many"]
 
 # the Graph fields evaluation reads (not the innovation numbers), in the schema's order
 _NODE_FIELDS = NODE_FIELDS
-_CONN_FIELDS = tuple(name for name in CONN_FIELDS if name != "conn_innov")
+_CONN_FIELDS = tuple(name for name in CONN_FIELDS if name not in ("conn_innov", "conn_recurrent"))
 _FIELDS = _NODE_FIELDS + _CONN_FIELDS
 _GET_NODE_FIELDS, _GET_CONN_FIELDS = itemgetter(*_NODE_FIELDS), itemgetter(*_CONN_FIELDS)
 
@@ -90,6 +90,7 @@ class PopulationBatch:
         n_nodes = np.fromiter(map(len, nodes), np.int64, P)
         n_conn = np.fromiter(map(len, conns), np.int64, P)
         node_rec, conn_rec = _join(nodes), _join(conns)
+        _refuse_recurrent(conn_rec["conn_recurrent"], conn_rec["conn_enabled"])
         arrays = {name: node_rec[name] for name in _NODE_FIELDS}
         arrays.update({name: conn_rec[name] for name in _CONN_FIELDS})
         arrays["node_level"] = node_rec["node_level"]
@@ -108,6 +109,8 @@ class PopulationBatch:
         missing = [name for name in _FIELDS if name not in arrays]
         if missing:
             raise ValueError(f"PopulationBatch.from_arrays is missing {', '.join(missing)}")
+        if "conn_recurrent" in arrays:
+            _refuse_recurrent(arrays["conn_recurrent"], arrays["conn_enabled"])
         batch = cls.__new__(cls)
         n_nodes, n_conn = np.asarray(n_nodes, np.int64), np.asarray(n_conn, np.int64)
         if len(n_nodes) == 0 or len(n_nodes) != len(n_conn):
@@ -293,6 +296,13 @@ class PopulationBatch:
                 check_batches(X, self.n_graphs, "graphs")
         return self._forward(X)
 
+    recurrent = False  # (a RecurrentBatch steps with state)
+
+    def stepper(self):
+        """``stepper(X) -> outputs``, one decision after another: for feed-forward graphs,
+        the unchecked forward pass."""
+        return self._forward
+
     def _forward(self, X: np.ndarray) -> np.ndarray:
         """Unchecked forward: X (n, n_in) or (P, n, n_in) of self.dtype -> (P, n, n_out)."""
         if X.ndim == 2:
@@ -334,6 +344,14 @@ class _Layout:
     def __init__(self, n_in, n_rows, src_row, levels, out_rows, sparse_cache) -> None:
         self.n_in, self.n_rows, self.src_row = n_in, n_rows, src_row
         self.levels, self.out_rows, self.sparse = levels, out_rows, sparse_cache
+
+
+def _refuse_recurrent(recurrent: np.ndarray, enabled: np.ndarray) -> None:
+    if (recurrent & enabled).any():
+        raise ValueError(
+            "these Graphs have recurrent connections: compile them together with "
+            "networks.RecurrentBatch, which steps them with state"
+        )
 
 
 def _ranked(node_id: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray, int, int]:

@@ -17,21 +17,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .base import Config, Optimizer, check
+from .base import Optimizer, check
 from .candidates import Candidates
-from .updates import RULES, clip_by_global_norm, make_rule
+from .updates import RuleConfig, clip_by_global_norm
 
 __all__ = ["Backprop"]
 
 
 @dataclass(frozen=True, kw_only=True)
-class BackpropConfig(Config):
-    rule: str = "adam"
-    lr: float = 1e-3
-    momentum: float = 0.9
-    beta1: float = 0.9
-    beta2: float = 0.999
-    eps: float = 1e-8
+class BackpropConfig(RuleConfig):
     batch_size: int | None = 32  # None: full batch
     weight_decay: float = 0.0
     clip_norm: float | None = None
@@ -39,12 +33,7 @@ class BackpropConfig(Config):
     min_delta: float = 0.0
 
     def __post_init__(self) -> None:
-        check("rule", self.rule, choices=RULES)
-        check("lr", self.lr, low=0, low_open=True)
-        check("momentum", self.momentum, low=0, high=1)
-        check("beta1", self.beta1, low=0, high=1, high_open=True)
-        check("beta2", self.beta2, low=0, high=1, high_open=True)
-        check("eps", self.eps, low=0, low_open=True)
+        super().__post_init__()
         if self.batch_size is not None:
             check("batch_size", self.batch_size, low=1, integer=True)
         check("weight_decay", self.weight_decay, low=0)
@@ -64,14 +53,16 @@ class Backprop(Optimizer):
     name = "backprop"
     Config = BackpropConfig
     needs_gradient = True
+    trains_recurrent = False
+    problem_kinds = ("dataset",)
 
     def _setup(self) -> None:
         c, problem = self.config, self.problem
         if getattr(problem, "episodic", False):
             raise ValueError(
                 f"backprop needs target outputs to backpropagate; {problem.name!r} is a control "
-                "task (episodes, no targets): use an evolutionary optimizer (neat, cmaes, ga, "
-                "es, random-search)"
+                "task (episodes, no targets): use policy-gradient or an evolutionary optimizer "
+                "(neat, cmaes, ga, es, random-search)"
             )
         if not problem.differentiable:
             raise ValueError(
@@ -85,9 +76,7 @@ class Backprop(Optimizer):
             )
         self.network = problem.compile(self.initial)
         self.network.check_differentiable()
-        self.rule = make_rule(
-            c.rule, lr=c.lr, momentum=c.momentum, beta1=c.beta1, beta2=c.beta2, eps=c.eps
-        )
+        self.rule = c.make_rule()
         self.params = self.network.params.copy()
         self.state = self.rule.init(self.params)
         self._zeros = np.zeros_like(self.params)  # for the finiteness check of a gradient

@@ -122,6 +122,12 @@ class Optimizer:
     # True for optimizers that train by gradient: a study refuses them a network whose
     # activations have no derivative before any run starts
     needs_gradient: ClassVar[bool] = False
+    # the problems it can learn: "dataset" (targets to fit) and/or "control" (episodes); a
+    # study refuses the others before any run starts
+    problem_kinds: ClassVar[tuple[str, ...]] = ("dataset", "control")
+    # whether it can train a Graph with recurrent connections (weight search and NEAT
+    # can; the gradient learners have no backpropagation through time)
+    trains_recurrent: ClassVar[bool] = True
 
     def __init__(self, **params) -> None:
         self.config = make_config(self.Config, params, self.name or type(self).__name__)

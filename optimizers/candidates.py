@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from networks import Graph, Network, PopulationBatch
+from networks import Genomes, Graph, Network, PopulationBatch, RecurrentNetwork
 
 __all__ = ["Candidates"]
 
@@ -35,7 +35,7 @@ class Candidates:
     @classmethod
     def of_params(cls, network: Network, params) -> Candidates:
         """Parameter vectors (P, n_params) (or one, (n_params,)) of ``network``."""
-        if not isinstance(network, Network):
+        if not isinstance(network, (Network, RecurrentNetwork)):
             raise ValueError(f"network must be a networks.Network, got {type(network).__name__}")
         params = np.array(params, dtype=network.dtype, copy=True)
         if params.ndim == 1:
@@ -55,7 +55,7 @@ class Candidates:
         if isinstance(graphs, PopulationBatch):
             raise ValueError("pass a PopulationBatch with of_batch(batch, graphs)")
         graphs = list(graphs)
-        return cls(batch=PopulationBatch(graphs, dtype=dtype), graphs=graphs)
+        return cls(batch=_batch(graphs, dtype), graphs=graphs)
 
     @classmethod
     def of_batch(cls, batch: PopulationBatch, graphs: Sequence[Graph]) -> Candidates:
@@ -86,15 +86,43 @@ class Candidates:
             return self.network.forward(X, self.params, check=False)
         return self.batch.forward(X, check=False)
 
+    @property
+    def recurrent(self) -> bool:
+        """Whether the candidates step with state (recurrent connections)."""
+        return (self.network if self.params is not None else self.batch).recurrent
+
+    def stepper(self):
+        """``stepper(X) -> outputs``, one decision after another: X as for :meth:`forward`
+        (an episode batch's observations), the state of recurrent candidates kept between
+        calls (zeros before the first). A fresh one per episode batch."""
+        if self.params is not None:
+            return self.network.stepper(self.params)
+        return self.batch.stepper()
+
+    def subset(self, idx: np.ndarray) -> Candidates:
+        """The candidates at positions ``idx``, in that order."""
+        idx = np.asarray(idx, dtype=np.int64)
+        if self.params is not None:
+            return Candidates(network=self.network, params=self.params[idx])
+        graphs = [self._graphs[int(i)] for i in idx]
+        return Candidates(batch=_batch(graphs, self.batch.dtype), graphs=graphs)
+
     def take(self, k: int) -> Candidates:
         """The first k candidates (a population cut to fit the budget)."""
         if self.params is not None:
             return Candidates(network=self.network, params=self.params[:k])
         graphs = [self._graphs[i] for i in range(k)]
-        return Candidates(batch=PopulationBatch(graphs, dtype=self.batch.dtype), graphs=graphs)
+        return Candidates(batch=_batch(graphs, self.batch.dtype), graphs=graphs)
 
     def graph(self, i: int) -> Graph:
         """Candidate i as a Graph."""
         if self.params is not None:
             return self.network.to_graph(self.params[i])
         return self._graphs[i]
+
+
+def _batch(graphs: list[Graph], dtype):
+    """Graphs compiled together: a RecurrentBatch when any has recurrent connections."""
+    if any(g.recurrent for g in graphs):
+        return Genomes.from_graphs(graphs).batch(dtype)
+    return PopulationBatch(graphs, dtype=dtype)

@@ -102,7 +102,7 @@ class RunResult:
         )
 
 
-def _check_args(optimizer, problem, budget, rng, record_every, max_seconds) -> None:
+def _check_args(optimizer, problem, budget, rng, record_every, max_seconds, **hooks) -> None:
     if not isinstance(optimizer, Optimizer):
         raise ValueError(f"fit needs an optimizers.Optimizer, got {type(optimizer).__name__}")
     if not isinstance(problem, Problem):
@@ -115,6 +115,9 @@ def _check_args(optimizer, problem, budget, rng, record_every, max_seconds) -> N
         raise ValueError(f"record_every must be an integer >= 1, got {record_every!r}")
     if max_seconds is not None and not (isinstance(max_seconds, (int, float)) and max_seconds > 0):
         raise ValueError(f"max_seconds must be a positive number, got {max_seconds!r}")
+    for name, hook in hooks.items():
+        if hook is not None and not callable(hook):
+            raise ValueError(f"{name} must be a function or None, got {type(hook).__name__}")
 
 
 def fit(
@@ -128,6 +131,7 @@ def fit(
     max_seconds: float | None = None,
     on_step: Callable[[dict], None] | None = None,
     measure: Callable[[Graph], dict] | None = None,
+    stop: Callable[[dict], bool] | None = None,
 ) -> RunResult:
     """Run ``optimizer`` on ``problem`` until ``budget`` is spent or the optimizer is done.
 
@@ -142,9 +146,13 @@ def fit(
     with status ``timeout``. ``on_step(record)`` is called with each curve record.
     ``measure(graph)``: more figures of ``best()`` for each curve record (e.g. a held-out
     test split's ``test_loss`` and ``test_<metric>``), measured like the problem's own
-    ruler: unmetered, outside the run's seconds, never seen by the optimizer.
+    ruler: unmetered, outside the run's seconds, never seen by the optimizer; when
+    ``best()`` is the same Graph as at the last record, its figures are not measured again.
+    ``stop(record)``: the run ends after a recorded step for which it is true (e.g. the
+    task is solved: cost-to-target is then the cost of the run, as the NEAT paper counts).
     """
-    _check_args(optimizer, problem, budget, rng, record_every, max_seconds)
+    _check_args(optimizer, problem, budget, rng, record_every, max_seconds,
+                on_step=on_step, measure=measure, stop=stop)  # fmt: skip
     if initial is None:
         initial = Architecture()
     if isinstance(initial, Architecture):
@@ -157,13 +165,15 @@ def fit(
     measuring = 0.0  # seconds spent scoring for the curve, not charged to the run
     status = Status.DONE
 
-    def record(info: dict) -> None:
+    measured: list = [None, {}, {}]  # the Graph measured last: the ruler's, measure's figures
+
+    def record(info: dict) -> bool:
         nonlocal measuring
         t1 = time.perf_counter()
         best = optimizer.best()
-        row = {**meter.as_dict(), **problem.score(best)}
-        if measure is not None:
-            row.update(measure(best))
+        if best is not measured[0]:
+            measured[:] = [best, problem.score(best), {} if measure is None else measure(best)]
+        row = {**meter.as_dict(), **measured[1], **measured[2]}
         row["best_objective"] = optimizer.best_value
         for k, v in info.items():
             row[k if k not in row else f"opt_{k}"] = v
@@ -171,6 +181,7 @@ def fit(
         measuring += time.perf_counter() - t1
         if on_step is not None:
             on_step(row)
+        return stop is not None and bool(stop(row))
 
     info: dict = {}
     while not optimizer.done and not budget.spent(meter):
@@ -183,12 +194,12 @@ def fit(
         if meter.exhausted and meter.samples == before:
             break  # nothing fitted what was left: no step was taken
         meter.steps += 1
-        if meter.steps % record_every == 0 or meter.steps == 1:
-            record(info)
+        if (meter.steps % record_every == 0 or meter.steps == 1) and record(info):
+            break  # the run reached what it was asked to
     if meter.steps and (not curve or curve[-1]["steps"] != meter.steps):
         record(info)  # the last step is always recorded
     best = optimizer.best()
-    metrics = problem.score(best)
+    metrics = dict(measured[1]) if best is measured[0] else problem.score(best)
     if status is Status.DONE and (
         optimizer.diverged or not all(math.isfinite(v) for v in metrics.values())
     ):

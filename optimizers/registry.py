@@ -24,6 +24,7 @@ _BUILTIN: dict[str, str] = {
     "es": "optimizers.es:ES",
     "cmaes": "optimizers.cmaes:CMAES",
     "neat": "optimizers.neat:NEAT",
+    "policy-gradient": "optimizers.policy_gradient:PolicyGradient",
 }
 _REGISTERED: dict[str, type] = {}
 

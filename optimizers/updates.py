@@ -20,7 +20,17 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["SGD", "Momentum", "Adam", "RULES", "make_rule", "clip_by_global_norm"]
+from .base import Config, check
+
+__all__ = [
+    "SGD",
+    "Momentum",
+    "Adam",
+    "RULES",
+    "make_rule",
+    "clip_by_global_norm",
+    "RuleConfig",
+]
 
 
 class EmptyState(NamedTuple):
@@ -159,3 +169,35 @@ def clip_by_global_norm(grads: np.ndarray, max_norm: float) -> np.ndarray:
     """grads scaled down so that their L2 norm is at most max_norm."""
     norm = float(np.sqrt(np.dot(grads, grads)))
     return grads * (max_norm / norm) if norm > max_norm else grads
+
+
+@dataclass(frozen=True, kw_only=True)
+class RuleConfig(Config):
+    """The update rule's settings, shared by the optimizers that step by gradient (backprop,
+    the policy gradient): ``rule`` one of RULES, its learning rate and constants."""
+
+    rule: str = "adam"
+    lr: float = 1e-3
+    momentum: float = 0.9
+    beta1: float = 0.9
+    beta2: float = 0.999
+    eps: float = 1e-8
+
+    def __post_init__(self) -> None:
+        check("rule", self.rule, choices=RULES)
+        check("lr", self.lr, low=0, low_open=True)
+        check("momentum", self.momentum, low=0, high=1)
+        check("beta1", self.beta1, low=0, high=1, high_open=True)
+        check("beta2", self.beta2, low=0, high=1, high_open=True)
+        check("eps", self.eps, low=0, low_open=True)
+
+    def make_rule(self):
+        """The configured update rule."""
+        return make_rule(
+            self.rule,
+            lr=self.lr,
+            momentum=self.momentum,
+            beta1=self.beta1,
+            beta2=self.beta2,
+            eps=self.eps,
+        )

@@ -6,7 +6,8 @@ enabled connection always runs left to right. Within a hidden column nodes are o
 the mean height of their sources (one barycentre pass, which removes most crossings of a
 layered MLP or a NEAT graph). Connections are one LineCollection: colour the weight's sign
 (diverging colormap, red positive, blue negative), width its magnitude; disabled ones are
-left out.
+left out. Recurrent connections (a value carried to the next time step) do not enter the
+layout; they are a second, dashed LineCollection of arcs (a self-loop a small circle).
 """
 
 from __future__ import annotations
@@ -30,9 +31,10 @@ _MAX_GAP = 0.25  # the largest vertical gap between two nodes of a column (heigh
 _Y_LIMITS = (-0.58, 0.58)
 
 
-def _enabled_ends(graph: Graph) -> tuple[np.ndarray, np.ndarray]:
-    """Node positions (not ids) of the sources and targets of the enabled connections."""
-    enabled = graph.conn_enabled
+def _enabled_ends(graph: Graph, recurrent: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Node positions (not ids) of the sources and targets of the enabled feed-forward
+    connections (or, with ``recurrent``, of the enabled recurrent ones)."""
+    enabled = graph.conn_enabled & (graph.conn_recurrent == recurrent)
     if not enabled.any():
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty
@@ -64,6 +66,24 @@ def graph_layout(graph: Graph) -> np.ndarray:
     return np.column_stack([level / last, y])
 
 
+def _arcs(a: np.ndarray, b: np.ndarray, points: int = 16) -> np.ndarray:
+    """Polylines (n, points, 2) bulging to the left of a -> b (a recurrent connection often
+    runs back, against the layout); a self-loop (a == b) a circle of radius 0.03 above its
+    node."""
+    t = np.linspace(0.0, 1.0, points)[None, :, None]
+    d = b - a
+    length = np.hypot(d[:, 0], d[:, 1])[:, None]
+    normal = np.stack([-d[:, 1], d[:, 0]], axis=1) / np.maximum(length, 1e-12)
+    bulge = 0.15 * length[:, :, None] * np.sin(np.pi * t)
+    arcs = a[:, None] + t * d[:, None] + bulge * normal[:, None]
+    loop = length[:, 0] < 1e-12
+    if loop.any():
+        angle = np.linspace(-0.5 * np.pi, 1.5 * np.pi, points)
+        circle = 0.03 * np.stack([np.cos(angle), np.sin(angle) + 1.0], axis=1)
+        arcs[loop] = a[loop][:, None] + circle[None]
+    return arcs
+
+
 def _node_labels(graph: Graph) -> list[tuple[int, str, str]]:
     """(node position, text, side) for the inputs ("in 0", ...) and outputs ("out 0", ...),
     for a side with at most _MAX_LABELLED_COLUMN nodes."""
@@ -89,19 +109,37 @@ def draw_graph(graph: Graph, ax: Axes | None = None, *, title: str | None = None
         fig = ax.figure
     pos = graph_layout(graph)
     src, dst = _enabled_ends(graph)
-    weight = graph.conn_weight[graph.conn_enabled]
-    scale = float(np.abs(weight).max(initial=0.0)) or 1.0
+    ff = graph.conn_enabled & ~graph.conn_recurrent
+    weight = graph.conn_weight[ff]
+    rec_weight = graph.conn_weight[graph.conn_enabled & graph.conn_recurrent]
+    scale = float(np.abs(graph.conn_weight[graph.conn_enabled]).max(initial=0.0)) or 1.0
     # thinner lines as a graph grows dense, so a 2,000-connection MLP is not a solid block
-    base = float(np.clip(6.0 / np.sqrt(max(len(weight), 1)), 0.25, 1.0))
+    base = float(np.clip(6.0 / np.sqrt(max(graph.n_enabled, 1)), 0.25, 1.0))
+    colour = colormaps[WEIGHT_CMAP]
+    norm = Normalize(-scale, scale)
     lines = LineCollection(
         np.stack([pos[src], pos[dst]], axis=1) if len(src) else np.zeros((0, 2, 2)),
-        colors=colormaps[WEIGHT_CMAP](Normalize(-scale, scale)(weight)),
+        colors=colour(norm(weight)),
         linewidths=base * (0.3 + 2.7 * np.abs(weight) / scale),
         alpha=0.8,
         zorder=1,
         gid="connections",
     )
     ax.add_collection(lines, autolim=False)
+    if len(rec_weight):
+        r_src, r_dst = _enabled_ends(graph, recurrent=True)
+        ax.add_collection(
+            LineCollection(
+                _arcs(pos[r_src], pos[r_dst]),
+                colors=colour(norm(rec_weight)),
+                linewidths=base * (0.3 + 2.7 * np.abs(rec_weight) / scale),
+                linestyles="dashed",
+                alpha=0.8,
+                zorder=1,
+                gid="recurrent-connections",
+            ),
+            autolim=False,
+        )
     # nodes as large as the closest pair in a column allows: (gap in points * 0.8) ** 2
     tallest = int(np.bincount(np.round(pos[:, 0] * 1e6).astype(np.int64)).max(initial=1))
     gap = min(1.0 / max(tallest - 1, 1), _MAX_GAP)

@@ -107,6 +107,7 @@ def _execute(run: RunSpec, t0: float) -> dict:
         record_every=run.record_every,
         max_seconds=run.max_run_seconds,
         measure=test_scores,
+        stop=task.solved if getattr(task, "stop_at_target", False) else None,
     )
     scores = {**result.metrics, **test_scores(result.best)}
     status = Status(result.status)

@@ -39,7 +39,7 @@ TOP_LEVEL = (
     "blas_threads",
     "record_every",
 )
-NETWORK_KEYS = ("hidden", "activation", "output_activation")
+NETWORK_KEYS = ("hidden", "activation", "output_activation", "recurrent")
 
 
 class StudyError(ValueError):
@@ -79,7 +79,10 @@ def _network(path: str, value) -> Architecture:
     if isinstance(value, Architecture):
         return value
     if not isinstance(value, Mapping):
-        _fail(path, f"must be a table (hidden, activation, output_activation), got {value!r}")
+        _fail(
+            path,
+            f"must be a table (hidden, activation, output_activation, recurrent), got {value!r}",
+        )
     for k in value:
         if k not in NETWORK_KEYS:
             _fail(f"{path}.{k}", f"unknown network key; known: {', '.join(NETWORK_KEYS)}")
@@ -93,6 +96,19 @@ def _network(path: str, value) -> Architecture:
         if message.startswith("hidden "):
             _fail(f"{path}.hidden", message[len("hidden ") :])
         _fail(path, message)
+
+
+def _wrong_kind(optimizer: str, i: int, key: str, kind: str) -> str:
+    """Why ``optimizer`` cannot run on tasks[i] (a task of the other ``kind``)."""
+    if kind == "control":
+        return (
+            f"{optimizer} needs target outputs to backpropagate, and tasks[{i}] ({key}) is a "
+            "control task; compare it with policy-gradient, neat, cmaes, ga, es or random-search"
+        )
+    return (
+        f"{optimizer} learns from episodes, and tasks[{i}] ({key}) is a dataset; "
+        "train it with backprop, neat, cmaes, ga, es or random-search"
+    )
 
 
 def _differentiable(arch: Architecture) -> list[str]:
@@ -287,16 +303,26 @@ class Study:
 
     def _check_combinations(self) -> None:
         for entry in self.optimizers:
-            if not get_optimizer(entry.spec.name).needs_gradient:
-                continue
+            cls = get_optimizer(entry.spec.name)
             for i, t in enumerate(self.tasks):
-                if t.task.task_type == "control":
+                kind = "control" if t.task.task_type == "control" else "dataset"
+                if kind not in getattr(cls, "problem_kinds", ("dataset", "control")):
+                    _fail(f"optimizers.{entry.label}", _wrong_kind(entry.spec.name, i, t.key, kind))
+                arch = self.network_for(t, entry)
+                where = f"optimizers.{entry.label}.network" if entry.network else "network"
+                if arch.recurrent and kind == "dataset":
                     _fail(
-                        f"optimizers.{entry.label}",
-                        f"{entry.spec.name} needs target outputs to backpropagate, and tasks[{i}] "
-                        f"({t.key}) is a control task; compare it with neat, cmaes, ga, es or "
-                        "random-search",
+                        where,
+                        f"recurrent networks need a control task; tasks[{i}] ({t.key}) is a dataset",
                     )
+                if arch.recurrent and not getattr(cls, "trains_recurrent", True):
+                    _fail(
+                        where,
+                        f"{entry.spec.name} trains feed-forward networks only (task {t.key}); "
+                        "give it its own network without recurrent = true",
+                    )
+                if not cls.needs_gradient:
+                    continue
                 bad = _differentiable(self.network_for(t, entry))
                 if bad:
                     where = f"optimizers.{entry.label}.network" if entry.network else "network"

@@ -3,13 +3,16 @@
 - :func:`xor_problem`: the classic XOR (mse on a 0/1 target) and :data:`XOR_NET`, its
   2-2-1 network (tanh hidden, sigmoid output); :func:`xor_initial` draws one.
 - :func:`regression_problem`: a small sine regression and :data:`SINE_NET` (1-4-1 tanh).
+- :func:`cartpole_problem`: a short cartpole (an episodic problem), :func:`cartpole_initial`.
 - :class:`MaximizeProblem`: any Problem turned into a maximisation (objective = -loss).
+- :func:`counting_rows`: counts every row any network evaluates, independently of the meter.
 - :func:`run_summary`: one metered run reduced to plain data (for equality checks and for
   joblib workers: it is importable, so loky can run it in another process).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 import numpy as np
@@ -100,7 +103,22 @@ def summary(result: optimizers.RunResult) -> str:
     )
 
 
-PROBLEMS = {"xor": (xor_problem, xor_initial), "sine": (regression_problem, sine_initial)}
+def cartpole_problem() -> optimizers.EpisodicProblem:
+    """Cartpole with 100-decision episodes, 2 per evaluation, a 3-episode ruler."""
+    return optimizers.EpisodicProblem(
+        optimizers.CartPole(max_steps=100), episodes=2, score_episodes=3, name="cartpole"
+    )
+
+
+def cartpole_initial(seed: int = 2):
+    return Architecture(hidden=(4,), activation="tanh").build(4, 1, rng=np.random.default_rng(seed))
+
+
+PROBLEMS = {
+    "xor": (xor_problem, xor_initial),
+    "sine": (regression_problem, sine_initial),
+    "cartpole": (cartpole_problem, cartpole_initial),
+}
 
 
 def run(opt, problem, budget, seed, initial=None, **kw) -> optimizers.RunResult:
@@ -136,3 +154,36 @@ def stored_runs(path) -> int:
             con.close()
     except sqlite3.Error:
         return 0
+
+
+@contextlib.contextmanager
+def counting_rows(monkeypatch):
+    """Count every row any network evaluates while ``counter["on"]``: forward passes of
+    Network (shared or per-individual inputs, P rows of parameters) and PopulationBatch,
+    and backward passes (twice a forward's rows). The count does not read the meter."""
+    counter = {"on": False, "rows": 0}
+    run_, backward, batch_forward = (
+        networks.Network._run,
+        networks.Network._backward,
+        networks.PopulationBatch._forward,
+    )
+
+    def counted_run(self, X, params, *a, **k):
+        if counter["on"]:
+            counter["rows"] += X.shape[-2] * (params.shape[0] if params.ndim == 2 else 1)
+        return run_(self, X, params, *a, **k)
+
+    def counted_backward(self, H, Z, d_out, params):
+        if counter["on"]:
+            counter["rows"] += 2 * d_out.shape[0]
+        return backward(self, H, Z, d_out, params)
+
+    def counted_batch(self, X):
+        if counter["on"]:
+            counter["rows"] += self.n_graphs * X.shape[-2]
+        return batch_forward(self, X)
+
+    monkeypatch.setattr(networks.Network, "_run", counted_run)
+    monkeypatch.setattr(networks.Network, "_backward", counted_backward)
+    monkeypatch.setattr(networks.PopulationBatch, "_forward", counted_batch)
+    yield counter

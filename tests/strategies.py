@@ -4,9 +4,12 @@
   hidden nodes, random feed-forward connections (input->output skips included), some
   disabled, hidden nodes that reach no output, constant hidden nodes, per-node activations,
   arbitrary (also negative) node ids, shuffled node and connection order.
+- :func:`recurrent_graphs`: such a Graph with random recurrent connections added (cycles,
+  self-loops, connections leaving outputs; some disabled).
 - :func:`reference_forward`: a deliberately naive evaluator (a Python loop over nodes in
   topological order, over ``Graph.nodes`` / ``Graph.connections``), with its own activation
-  table, independent of ``networks``' compiled code.
+  table, independent of ``networks``' compiled code; :func:`reference_steps` the same for
+  recurrent Graphs, one time step after another.
 """
 
 from __future__ import annotations
@@ -95,6 +98,30 @@ def graphs(
     return Graph.from_lists(nodes, conns)
 
 
+@st.composite
+def recurrent_graphs(draw, *, min_recurrent: int = 1, **kw) -> Graph:
+    """A random valid Graph (``graphs(**kw)``) with recurrent connections added between any
+    free pairs whose source is hidden or an output and whose target is not an input."""
+    base = draw(graphs(**kw))
+    nodes = base.nodes
+    taken = {(c.source, c.target) for c in base.connections}
+    free = [
+        (a.id, b.id)
+        for a in nodes
+        for b in nodes
+        if a.kind != "input" and b.kind != "input" and (a.id, b.id) not in taken
+    ]
+    pick = draw(st.lists(st.sampled_from(free), min_size=min(min_recurrent, len(free)),
+                         max_size=min(6, len(free)), unique=True)) if free else []  # fmt: skip
+    top = max((c.innovation for c in base.connections), default=-1)
+    weight = st.floats(-2.0, 2.0, allow_nan=False, allow_infinity=False)
+    enabled = st.sampled_from([True, True, True, False])
+    extra = [
+        (s, t, draw(weight), draw(enabled), top + 1 + k, True) for k, (s, t) in enumerate(pick)
+    ]
+    return Graph.from_lists(nodes, list(base.connections) + extra)
+
+
 def with_random_values(graph: Graph, rng: np.random.Generator, scale: float = 1.0) -> Graph:
     """The same topology with continuous random weights and biases (so no pre-activation
     is exactly zero by construction, as hypothesis' favourite 0.0 would make it)."""
@@ -143,6 +170,41 @@ def reference_forward(graph: Graph, X: np.ndarray) -> tuple[np.ndarray, dict[int
         value[i] = REFERENCE_ACTIVATIONS[nd.activation](z)
     outputs = [nd.id for nd in nodes if nd.kind == "output"]
     return np.stack([value[o] for o in outputs], axis=1), pre
+
+
+def reference_steps(graph: Graph, X: np.ndarray) -> np.ndarray:
+    """Naive stepping of a recurrent Graph, float64: X (T, n, n_in) one batch of inputs per
+    time step -> outputs (T, n, n_out). Each node, in topological order of the
+    feed-forward connections: activation(bias + feed-forward inputs of this step + recurrent
+    inputs of the previous step's values, 0 before the first)."""
+    X = np.asarray(X, dtype=np.float64)
+    nodes = graph.nodes
+    live = [c for c in graph.connections if c.enabled]
+    ff = [c for c in live if not c.recurrent]
+    order, done = [], {nd.id for nd in nodes if nd.kind == "input"}
+    waiting = [nd for nd in nodes if nd.kind != "input"]
+    while waiting:
+        ready = [nd for nd in waiting if all(c.source in done for c in ff if c.target == nd.id)]
+        assert ready, "the feed-forward connections have a cycle"
+        for nd in ready:
+            order.append(nd)
+            done.add(nd.id)
+            waiting.remove(nd)
+    inputs = [nd.id for nd in nodes if nd.kind == "input"]
+    outputs = [nd.id for nd in nodes if nd.kind == "output"]
+    prev = {nd.id: np.zeros(X.shape[1]) for nd in nodes}
+    out = []
+    for x in X:
+        value = {i: x[:, k] for k, i in enumerate(inputs)}
+        for nd in order:
+            z = np.full(X.shape[1], nd.bias)
+            for c in live:
+                if c.target == nd.id:
+                    z = z + c.weight * (prev[c.source] if c.recurrent else value[c.source])
+            value[nd.id] = REFERENCE_ACTIVATIONS[nd.activation](z)
+        out.append(np.stack([value[o] for o in outputs], axis=1))
+        prev = {nd.id: value.get(nd.id, np.zeros(X.shape[1])) for nd in nodes}
+    return np.stack(out)
 
 
 def reference_loss(loss: str, out: np.ndarray, y: np.ndarray) -> float:

@@ -331,5 +331,5 @@ def test_list_shows_tasks_optimizers_and_studies_with_their_parameters(tmp_path)
     assert "quickstart: 3 tasks x 5 optimizers x 5 seeds = 75 runs" in out
     assert "classification: 9 tasks x 6 optimizers x 10 seeds = 540 runs" in out
     assert "regression: 2 tasks x 6 optimizers x 10 seeds = 120 runs" in out
-    assert "control: 1 task x 5 optimizers x 10 seeds = 50 runs" in out
+    assert "control: 3 tasks x 5 optimizers x 10 seeds = 150 runs" in out
     assert "\n  cartpole (control)" in tasks

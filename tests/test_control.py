@@ -99,6 +99,24 @@ def test_double_pole_decisions_equal_neats_equations_with_and_without_friction()
             assert bool(failed[i]) == fail
 
 
+@pytest.mark.parametrize("friction", [0.0, 5e-4])
+def test_the_compiled_double_pole_decision_equals_the_numpy_one(friction):
+    from optimizers.environments import _compiled
+
+    if _compiled.decide is None:
+        pytest.skip("numba is not installed: the numpy form is the only one")
+    env = DoublePole(cart_friction=friction)
+    rng = np.random.default_rng(4)
+    state = rng.normal(scale=[1.0, 1.0, 0.3, 1.0, 0.3, 1.0], size=(3, 7, 6))
+    state[0, 0, 1] = 0.0  # sign(x') = 0
+    outputs = rng.uniform(-0.2, 1.2, size=(3, 7, 1))
+    got, failed = env.step(state, outputs)
+    force = (np.clip(outputs[..., 0], 0, 1) - 0.5) * 20
+    want, want_failed = env.step_numpy(state, force)
+    np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-15)
+    np.testing.assert_array_equal(failed, want_failed)
+
+
 @pytest.mark.parametrize("output, decisions", [(0.5, 23), (0.0, 5), (1.0, 5)])
 def test_double_pole_regression_anchors(output, decisions):
     """REFERENCES.md: from NEAT's start (0.07 rad), a constant output 0.5 fails after 23
@@ -146,11 +164,18 @@ def random_policies(problem, count, seed, hidden=(5,)):
 
 
 @pytest.mark.parametrize(
-    "env", [CartPole(max_steps=200), DoublePole(max_steps=300)], ids=["cartpole", "double-pole"]
-)
-def test_a_vectorised_rollout_equals_each_episode_played_alone(env):
+    "env, recurrent",
+    [(CartPole(max_steps=200), False), (DoublePole(max_steps=300), False),
+     (DoublePole(velocities=False, max_steps=300), True)],
+    ids=["cartpole", "double-pole", "double-pole-nv-recurrent"],
+)  # fmt: skip
+def test_a_vectorised_rollout_equals_each_episode_played_alone(env, recurrent):
+    """Episodes end at different times, so the rollout also drops finished candidates on
+    the way (compaction): none of it may change a number."""
     problem = EpisodicProblem(env, episodes=3)
-    graphs = random_policies(problem, 6, seed=1)
+    rng = np.random.default_rng(1)
+    arch = Architecture(hidden=(5,), output_activation="sigmoid", recurrent=recurrent)
+    graphs = [arch.build(problem.n_inputs, problem.n_outputs, rng=rng) for _ in range(6)]
     together = problem.rollout(Candidates.of_graphs(graphs), np.random.default_rng(9))
     starts = env.initial((6, 3), np.random.default_rng(9))  # the same draws
     for p, graph in enumerate(graphs):
@@ -158,8 +183,9 @@ def test_a_vectorised_rollout_equals_each_episode_played_alone(env):
         returns = []
         for k in range(3):
             state, steps = starts[p, k][None], 0
+            act = net.stepper()
             for _ in range(env.max_steps):
-                out = net.forward(env.observe(state))
+                out = act(env.observe(state))
                 state, failed = env.step(state, out)
                 steps += 1
                 if failed[0]:
@@ -173,6 +199,54 @@ def test_a_vectorised_rollout_equals_each_episode_played_alone(env):
     rows = np.stack([networks.compile(g).params for g in graphs])
     again = problem.rollout(Candidates.of_params(net, rows), np.random.default_rng(9))
     np.testing.assert_array_equal(again.returns, together.returns)
+
+
+class Countdown(optimizers.Environment):
+    """A stub whose episode fails at the decision its start names; its jiggle is the step
+    count, so Gruau's sums can be worked out by hand."""
+
+    name, random_starts, n_state, n_observations, max_steps = "countdown", False, 2, 1, 300
+
+    def initial(self, shape, rng):
+        return np.zeros((*shape, 2))
+
+    def observe(self, state):
+        return state[..., :1]
+
+    def step(self, state, outputs):
+        nxt = state.copy()
+        nxt[..., 0] += 1
+        return nxt, nxt[..., 0] >= nxt[..., 1]
+
+    def jiggle(self, state):
+        return state[..., 0]
+
+
+def test_gruau_fitness_equals_a_hand_count():
+    fail_at = [50, 101, 102, 150, 400]  # 400: never, within the 300-decision limit
+    problem = EpisodicProblem(Countdown(), fitness="gruau")
+    net = networks.compile(constant_network(1, 0.5))
+    starts = np.array([[0.0, f] for f in fail_at])
+    got = problem.rollout(Candidates.of_params(net, net.params), None, starts=starts)
+    for f, value in zip(fail_at, got.episode_returns[0]):
+        balanced = min(f - 1, 300)  # decisions survived (the failing one is not)
+        window = range(max(1, balanced - 99), balanced + 1)  # the last 100 states survived into
+        expect = 0.1 * balanced / 300 + (0.9 * 0.75 / sum(window) if balanced > 100 else 0.0)
+        assert value == pytest.approx(expect, rel=1e-12), f
+    # the ruler and the test always count decisions, whatever the objective
+    plain = problem.rollout(Candidates.of_params(net, net.params), None, starts=starts,
+                            fitness="return")  # fmt: skip
+    assert plain.episode_returns[0].tolist() == [50, 101, 102, 150, 300]
+
+
+def test_the_generalisation_grid_is_neats():
+    starts = DoublePole.grid_starts()
+    assert starts.shape == (625, 6) and (starts[:, 4:] == 0).all()
+    for col, limit in enumerate((2.16, 1.35, 0.06283, 0.15010)):
+        levels = np.unique(starts[:, col])
+        np.testing.assert_allclose(levels, np.array([-0.9, -0.5, 0.0, 0.5, 0.9]) * limit)
+    assert len({tuple(r) for r in starts.tolist()}) == 625
+    assert starts[:, 0].max() == pytest.approx(1.944)
 
 
 def test_an_evaluation_charges_samples_episodes_and_macs():
@@ -219,7 +293,9 @@ def test_same_seed_same_run_different_seeds_differ():
 
 def test_backprop_refuses_a_control_task_in_one_line():
     problem = EpisodicProblem(CartPole())
-    with pytest.raises(ValueError, match="is a control task .* use an evolutionary optimizer"):
+    with pytest.raises(
+        ValueError, match="is a control task .* use policy-gradient or an evolutionary optimizer"
+    ):
         fit(optimizers.get("backprop")(), problem, Budget(evaluations=10), np.random.default_rng(0))
 
 
@@ -286,3 +362,37 @@ def test_a_study_refuses_backprop_on_a_control_task():
         match=r"optimizers.adam: backprop needs target outputs .* tasks\[1\] \(cartpole\(max_steps=500\)\) is a control task",
     ):
         Study(name="x", tasks=["xor", "cartpole"], optimizers={"adam": "backprop", "ga": "ga"})
+
+
+def test_a_run_asked_to_stop_at_its_target_stops_there():
+    problem = EpisodicProblem(CartPole(), episodes=2)
+    budget = Budget(evaluations=2_000)
+    whole = fit(optimizers.get("neat")(), problem, budget, np.random.default_rng(0))
+    stopped = fit(optimizers.get("neat")(), problem, budget, np.random.default_rng(0),
+                  stop=lambda row: row["train_return"] >= 200)  # fmt: skip
+    first = next(i for i, r in enumerate(whole.curve) if r["train_return"] >= 200)
+    assert len(stopped.curve) == first + 1 < len(whole.curve)
+    assert stopped.curve == [
+        {**r, "seconds": s["seconds"]} for r, s in zip(whole.curve[: first + 1], stopped.curve)
+    ]
+    assert stopped.meter["evaluations"] == whole.curve[first]["evaluations"] < 2_000
+
+
+def test_the_double_pole_tasks_judge_neats_protocol():
+    from studies.tasks import get_task
+
+    dpv, dpnv = get_task("double-pole"), get_task("double-pole-nv")
+    assert dpv.stop_at_target and dpnv.stop_at_target and dpnv.fitness == "gruau"
+    assert dpv.solved({"train_return": 100_000.0, "test_return": 1.0, "test_generalization": 0})
+    assert not dpv.solved({"train_return": 99_999.0})
+    assert not dpnv.solved({"train_return": 100_000.0, "test_generalization": 199})
+    assert dpnv.solved({"train_return": 100_000.0, "test_generalization": 200})
+    problem = dpnv.problem(dpnv.splits(np.random.default_rng(0)))
+    assert (problem.n_inputs, problem.environment.max_steps, problem.score_steps) == (
+        3,
+        1000,
+        100_000,
+    )
+    assert dpnv.network.recurrent and not dpv.network.recurrent
+    with pytest.raises(ValueError, match="cart_friction: must be a number <= 0.5"):
+        get_task({"name": "double-pole", "cart_friction": 2})

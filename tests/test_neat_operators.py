@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from strategies import graphs
+from strategies import graphs, recurrent_graphs
 
 import networks
 import optimizers.neat.mutation
@@ -182,7 +182,7 @@ def test_structural_mutations_give_valid_acyclic_graphs(gs, seed):
 def test_new_connection_is_safe_and_found_whenever_one_exists(x, seed):
     rng = np.random.default_rng(seed)
     g = Genomes.from_graphs([x])
-    owners, src, dst = new_connections(g, np.ones(1, bool), rng)
+    owners, src, dst, _ = new_connections(g, np.ones(1, bool), rng)
     kind = dict(zip(x.node_id.tolist(), x.node_kind.tolist()))
     existing = pairs(x)
     candidates = []
@@ -208,7 +208,7 @@ def test_new_connection_by_levels_is_safe(x, seed):
     g = Genomes.from_graphs([x])
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(optimizers.neat.mutation, "_CLOSURE_MAX_NODES", 0)
-        owners, src, dst = new_connections(g, np.ones(1, bool), np.random.default_rng(seed))
+        owners, src, dst, _ = new_connections(g, np.ones(1, bool), np.random.default_rng(seed))
     kind = dict(zip(x.node_id.tolist(), x.node_kind.tolist()))
     into: dict[int, list[int]] = {}
     for s, d in pairs(x):
@@ -260,6 +260,67 @@ def test_crossover_child_has_the_fitter_parent_structure(family, seed):
         for inn, e_kid, e_a in zip(kid.conn_innov.tolist(), kid.conn_enabled, a.conn_enabled):
             if e_a and eb.get(inn, True):
                 assert e_kid
+
+
+mixed_populations = st.lists(
+    st.one_of(graphs(max_hidden=4), recurrent_graphs(max_hidden=4)), min_size=1, max_size=4
+)
+
+
+@settings(SETTINGS, max_examples=40)
+@given(mixed_populations, seeds)
+def test_recurrent_mutations_and_crossover_keep_graphs_valid(gs, seed):
+    """With recurrence on, every genome stays valid (its feed-forward part acyclic, no
+    recurrent connection leaving an input) and steps like the naive reference."""
+    from strategies import reference_steps
+
+    rng = np.random.default_rng(seed)
+    g = Genomes.from_graphs(gs).take(np.arange(len(gs)))
+    tracker = tracker_for(g)
+    act = activation_code("tanh")
+    for _ in range(3):
+        tracker.new_generation()
+        everyone = np.ones(g.n, dtype=bool)
+        g = add_connections(g, everyone, rng, tracker, init_std=1.0, limit=8.0, recurrent=True)
+        check(g)
+        g = grow(g, rng.random(g.n) < 0.5, everyone, rng, tracker, activation=act,
+                 init_std=1.0, limit=8.0, recurrent=True)  # fmt: skip
+        check(g)
+    kids = check(crossover(g, rng.integers(0, g.n, 4), rng.integers(0, g.n, 4), rng))
+    X = rng.normal(size=(3, 2, gs[0].n_inputs))
+    for x in [*check(g), *kids]:
+        if x.n_inputs != gs[0].n_inputs:
+            continue
+        net = networks.compile(x)
+        got = np.stack([step(xt) for step in [net.stepper()] for xt in X])
+        np.testing.assert_allclose(got, reference_steps(x, X), rtol=1e-9, atol=1e-12)
+
+
+@settings(SETTINGS, max_examples=60)
+@given(st.one_of(graphs(max_hidden=4), recurrent_graphs(max_hidden=4)), seeds)
+def test_a_recurrent_connection_is_added_exactly_where_a_feed_forward_one_cannot_be(x, seed):
+    g = Genomes.from_graphs([x])
+    owners, src, dst, rec = new_connections(g, np.ones(1, bool), np.random.default_rng(seed), True)
+    kind = dict(zip(x.node_id.tolist(), x.node_kind.tolist()))
+    existing = pairs(x)
+    ff_ids = np.flatnonzero(~x.conn_recurrent)
+    si, di = (x.node_index(e[ff_ids]) for e in (x.conn_src, x.conn_dst))
+    ff, recurrent = [], []
+    for u in x.node_id.tolist():
+        for v in x.node_id.tolist():
+            if kind[v] == INPUT or (u, v) in existing:
+                continue
+            iu, iv = (int(i) for i in x.node_index([u, v]))
+            if u != v and kind[u] != OUTPUT and not networks.creates_cycle(si, di, iu, iv):
+                ff.append((u, v))
+            elif kind[u] != INPUT:
+                recurrent.append((u, v))
+    if not ff and not recurrent:
+        assert len(owners) == 0
+        return
+    assert len(owners) == 1
+    pair = (int(src[0]), int(dst[0]))
+    assert pair in (recurrent if rec[0] else ff), (pair, bool(rec[0]))
 
 
 @SETTINGS
@@ -452,7 +513,7 @@ def test_add_connection_picks_the_only_free_pair_and_none_when_full():
         )
         assert pairs(kid) - pairs(x) == {(1, 3)} and kid.conn_innov.max() == 4
         full = Genomes.from_graphs([kid])
-        owners, _, _ = new_connections(full, np.ones(1, bool), np.random.default_rng(seed))
+        owners, _, _, _ = new_connections(full, np.ones(1, bool), np.random.default_rng(seed))
         assert len(owners) == 0
 
 

@@ -65,16 +65,20 @@ def test_small_graph_is_valid_and_described():
     np.testing.assert_array_equal(g.output_ids, [4])
     np.testing.assert_array_equal(g.conn_innov, np.arange(5))  # numbered by position
     assert g.nodes[3] == (3, "hidden", "relu", -0.2)
-    assert g.connections[4] == (0, 4, 0.25, False, 4)
+    assert g.connections[4] == (0, 4, 0.25, False, 4, False)
     assert repr(g) == "Graph(inputs=2, hidden=2, outputs=1, connections=5 (4 enabled))"
 
 
 @pytest.mark.parametrize(
     ("nodes", "conns", "match"),
     [
-        (NODES, [*CONNS, (3, 2, 1.0)], r"not feed-forward.*cycle"),
-        (NODES, [(2, 3, 1.0), (3, 2, 1.0), (3, 4, 1.0)], r"not feed-forward.*cycle"),
-        (NODES, [*CONNS, (2, 2, 1.0)], r"not feed-forward.*from a node to itself"),
+        (NODES, [*CONNS, (3, 2, 1.0)], r"feed-forward connections form a cycle"),
+        (NODES, [(2, 3, 1.0), (3, 2, 1.0), (3, 4, 1.0)], r"feed-forward connections form a cycle"),
+        (
+            NODES,
+            [*CONNS, (2, 2, 1.0)],
+            r"feed-forward connections form a cycle: a connection goes from a node to itself",
+        ),
         ([*NODES, (2, "hidden", "sin", 0.0)], CONNS, r"node id 2 is used by 2 nodes"),
         (NODES, [*CONNS, (9, 4, 1.0)], r"connection 9->4: source node 9 does not exist"),
         (NODES, [*CONNS, (2, 7, 1.0)], r"connection 2->7: target node 7 does not exist"),
@@ -280,7 +284,7 @@ MALFORMED = {
     "array": "[]",
     "no-format": '{"version": 1, "nodes": [], "connections": []}',
     "wrong-format": '{"format": "neat", "version": 1, "nodes": [], "connections": []}',
-    "wrong-version": '{"format": "neuroarena.graph", "version": 2, "nodes": [], "connections": []}',
+    "wrong-version": '{"format": "neuroarena.graph", "version": 3, "nodes": [], "connections": []}',
     "string-version": '{"format": "neuroarena.graph", "version": "1", "nodes": [], "connections": []}',
     "missing-nodes": '{"format": "neuroarena.graph", "version": 1, "connections": []}',
     "missing-connections": '{"format": "neuroarena.graph", "version": 1, "nodes": []}',
@@ -621,7 +625,7 @@ def test_the_field_schema_is_declared_once_and_the_record_layout_is_pinned():
         NODE_RECORD: (24, {"node_id": 0, "node_bias": 8, "node_level": 16, "node_act": 20,
                            "node_kind": 22}),
         CONN_RECORD: (40, {"conn_src": 0, "conn_dst": 8, "conn_weight": 16, "conn_innov": 24,
-                           "conn_enabled": 32}),
+                           "conn_enabled": 32, "conn_recurrent": 33}),
     }  # fmt: skip
     for record, (size, offsets) in layout.items():
         assert record.itemsize == size

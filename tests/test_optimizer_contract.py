@@ -21,7 +21,6 @@ sine regression) under small budgets, so the whole file stays fast as optimizers
 
 from __future__ import annotations
 
-import contextlib
 import pickle
 import random
 
@@ -31,6 +30,7 @@ import pytest
 from helpers import (
     XOR_NET,
     MaximizeProblem,
+    counting_rows,
     objective,
     regression_problem,
     run,
@@ -41,11 +41,11 @@ from helpers import (
     xor_problem,
 )
 
-import networks
 import optimizers
 from optimizers import Budget, fit
 
-NAMES = optimizers.available()
+# the optimizers that learn datasets (a control-only one keeps tests/test_control_contract.py)
+NAMES = [n for n in optimizers.available() if "dataset" in optimizers.get(n).problem_kinds]
 BUDGET = Budget(evaluations=600)  # XOR: 200 backprop epochs, ~19 random-search generations
 # a clear improvement: the final objective at most this share of the initial network's.
 # The sine regression is easy for every default (each halves its loss); on XOR the slowest
@@ -109,39 +109,6 @@ def test_budget_is_never_exceeded(name, budget):
     # every step spends compute through the problem (a free step would loop forever)
     samples = [0.0] + [r["samples"] for r in curve]
     assert all(b > a for a, b in zip(samples, samples[1:]))
-
-
-@contextlib.contextmanager
-def counting_rows(monkeypatch):
-    """Count every row any network evaluates while ``counter["on"]``: forward passes of
-    Network (shared or per-individual inputs, P rows of parameters) and PopulationBatch,
-    and backward passes (twice a forward's rows). The count does not read the meter."""
-    counter = {"on": False, "rows": 0}
-    run_, backward, batch_forward = (
-        networks.Network._run,
-        networks.Network._backward,
-        networks.PopulationBatch._forward,
-    )
-
-    def counted_run(self, X, params, *a, **k):
-        if counter["on"]:
-            counter["rows"] += X.shape[-2] * (params.shape[0] if params.ndim == 2 else 1)
-        return run_(self, X, params, *a, **k)
-
-    def counted_backward(self, H, Z, d_out, params):
-        if counter["on"]:
-            counter["rows"] += 2 * d_out.shape[0]
-        return backward(self, H, Z, d_out, params)
-
-    def counted_batch(self, X):
-        if counter["on"]:
-            counter["rows"] += self.n_graphs * X.shape[-2]
-        return batch_forward(self, X)
-
-    monkeypatch.setattr(networks.Network, "_run", counted_run)
-    monkeypatch.setattr(networks.Network, "_backward", counted_backward)
-    monkeypatch.setattr(networks.PopulationBatch, "_forward", counted_batch)
-    yield counter
 
 
 @pytest.mark.parametrize("budget", [BUDGET, Budget(evaluations=50.5)], ids=["600", "50.5"])

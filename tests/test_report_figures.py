@@ -297,6 +297,26 @@ def test_draw_graph_draws_one_line_per_enabled_connection():
     assert widths[np.argmax(w)] == widths.max() and widths[np.argmin(w)] == widths.min()
 
 
+def test_recurrent_connections_are_dashed_arcs_outside_the_layout():
+    g = Graph.from_lists(
+        [(0, "input"), (1, "hidden", "tanh"), (2, "hidden", "tanh"), (3, "output")],
+        [(0, 1, 1.0), (1, 2, 0.5), (2, 3, -1.0), (2, 1, 0.7, True, -1, True),
+         (3, 3, -0.2, True, -1, True), (3, 1, 0.1, False, -1, True)],
+    )  # fmt: skip
+    fig = draw_graph(g)
+    lines = {c.get_gid(): c for c in fig.axes[0].collections if c.get_gid()}
+    assert len(lines["connections"].get_segments()) == 3
+    arcs = lines["recurrent-connections"].get_segments()
+    assert len(arcs) == 2  # the disabled 3 -> 1 is left out
+    pos = graph_layout(g)
+    back = np.asarray(arcs[0])
+    np.testing.assert_allclose(back[[0, -1]], pos[g.node_index(np.array([2, 1]))], atol=1e-12)
+    loop = np.asarray(arcs[1])  # the output's self-loop: a closed curve at its node
+    np.testing.assert_allclose(loop[0], loop[-1], atol=1e-12)
+    np.testing.assert_allclose(loop[0], pos[3], atol=1e-12)
+    assert lines["recurrent-connections"].get_linestyle()[0][1] is not None  # dashed
+
+
 def test_layout_puts_inputs_left_outputs_right_and_hidden_by_level():
     g = neat_graph()
     pos = graph_layout(g)

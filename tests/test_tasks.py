@@ -76,7 +76,9 @@ GOOD_CSV = "a,b,label\n" + "".join(f"{i},{i % 3 * 0.5},{'xy'[i % 2]}\n" for i in
 
 # ------------------------------------------------------------------- catalog and use
 def test_catalog_lists_every_builtin_task():
-    assert available_tasks() == sorted(BUILTIN + ["csv", "cartpole"])
+    assert available_tasks() == sorted(
+        BUILTIN + ["csv", "cartpole", "double-pole", "double-pole-nv"]
+    )
     catalog = {e["name"]: e for e in task_catalog()}
     assert list(catalog) == available_tasks()
     assert catalog["parity"]["params"] == {"bits": 3}
@@ -358,7 +360,7 @@ def _split_summary(task: Task):
 @pytest.mark.parametrize(
     "spec, message",
     [
-        ("xr", "unknown task 'xr'; known tasks: breast-cancer, cartpole, circles, csv, digits, friedman1, "
+        ("xr", "unknown task 'xr'; known tasks: breast-cancer, cartpole, circles, csv, digits, double-pole, double-pole-nv, friedman1, "
                "iris, moons, parity, sine, two-spirals, wine, xor"),
         ({"name": "parity", "bit": 4}, "parity: unknown parameter 'bit'; known parameters: bits"),
         ({"name": "xor", "bits": 4}, "xor: unknown parameter 'bits'; known parameters: none"),

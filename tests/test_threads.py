@@ -20,7 +20,7 @@ from helpers import run, summary, xor_problem
 import optimizers
 from optimizers import Budget
 
-NAMES = optimizers.available()
+NAMES = [n for n in optimizers.available() if "dataset" in optimizers.get(n).problem_kinds]
 SEEDS = (11, 12, 13, 14)  # the first is checked against its solo run
 # long enough for dozens of generations on XOR (backprop: ~200 epochs, each recorded)
 BUDGET = Budget(evaluations=3000)

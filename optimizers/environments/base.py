@@ -15,6 +15,11 @@ class Environment:
     it is success, not failure) and ``random_starts``, and implement :meth:`initial`, :meth:`observe` and
     :meth:`step`. Every decision an episode takes earns a reward of 1 (the failing one
     included), so an episode's return is the number of decisions it lasted.
+
+    ``actions`` says how ``step`` reads the outputs, which a stochastic policy (the policy
+    gradient) needs to know to sample them: ``"sign"``, a binary choice by the sign of
+    the first output (> 0: one action, else the other), or ``"continuous"``, the output
+    values themselves (``low``..``high``, clipped there by the environment).
     """
 
     name: str = "environment"
@@ -23,6 +28,9 @@ class Environment:
     n_observations: int
     n_outputs: int = 1
     max_steps: int
+    actions: str = "continuous"  # "sign" or "continuous"
+    low: float = -1.0  # the continuous outputs' range
+    high: float = 1.0
 
     def initial(self, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
         """Start states (*shape, n_state), drawn from ``rng`` where the task draws."""

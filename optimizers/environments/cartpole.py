@@ -33,6 +33,7 @@ class CartPole(Environment):
     n_state = 4
     n_observations = 4
     n_outputs = 1
+    actions = "sign"
 
     def __init__(self, max_steps: int = 500) -> None:
         if isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 1:

@@ -4,7 +4,8 @@ decision, poles of half-lengths 0.5 m and 0.05 m (masses 0.1 and 0.01 kg) on a 1
 pole friction 2e-6, gravity -9.8 (the code's sign), failure past +-2.4 m or either pole
 past 36 degrees (0.628329 rad), start with the long pole at 0.07 rad and everything else
 0. The force is continuous: (output - 0.5) x 20 N, the output clipped to [0, 1] (NEAT's
-sigmoid output lies there). Each decision counts, the failing one included, so an
+sigmoid output lies there). A decision runs compiled by numba where it is installed
+(``optimizers.environments._compiled``, the same equations), else vectorised in numpy. Each decision counts, the failing one included, so an
 episode's return is NEAT's fitness (decisions balanced, at most ``max_steps``, 100,000 for
 success).
 
@@ -23,6 +24,17 @@ import numpy as np
 from .base import Environment
 
 __all__ = ["DoublePole"]
+
+_DECIDE: list = []  # the compiled decision step (or None), imported on first use
+
+
+def _compiled():
+    if not _DECIDE:
+        from ._compiled import decide
+
+        _DECIDE.append(decide)
+    return _DECIDE[0]
+
 
 GRAVITY = -9.8
 MASS_CART = 1.0
@@ -49,14 +61,21 @@ class DoublePole(Environment):
     random_starts = False  # NEAT's one start: every episode of a network is the same
     n_state = 6
     n_outputs = 1
+    actions, low, high = "continuous", 0.0, 1.0
 
     def __init__(
         self, *, velocities: bool = True, cart_friction: float = 0.0, max_steps: int = 100_000
     ) -> None:
         if not isinstance(velocities, bool):
             raise ValueError(f"double-pole.velocities must be true or false, got {velocities!r}")
-        if not isinstance(cart_friction, (int, float)) or not 0 <= cart_friction < 1:
-            raise ValueError(f"double-pole.cart_friction must be in [0, 1), got {cart_friction!r}")
+        if (
+            isinstance(cart_friction, bool)
+            or not isinstance(cart_friction, (int, float))
+            or not 0 <= cart_friction <= 0.5
+        ):
+            raise ValueError(
+                f"double-pole.cart_friction must be in [0, 0.5], got {cart_friction!r}"
+            )
         if isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 1:
             raise ValueError(f"double-pole.max_steps must be an integer >= 1, got {max_steps!r}")
         self.velocities = velocities
@@ -75,6 +94,19 @@ class DoublePole(Environment):
 
     def step(self, state, outputs):
         force = (np.clip(outputs[..., 0], 0.0, 1.0) - 0.5) * 2 * FORCE
+        decide = _compiled()
+        if decide is None:
+            return self.step_numpy(state, force)
+        flat = np.ascontiguousarray(state.reshape(-1, 6), dtype=np.float64)
+        out = np.empty_like(flat)
+        failed = np.empty(len(flat), dtype=bool)
+        decide(flat, np.ascontiguousarray(force.reshape(-1), dtype=np.float64),
+               self.cart_friction, out, failed)  # fmt: skip
+        return out.reshape(state.shape), failed.reshape(state.shape[:-1])
+
+    def step_numpy(self, state, force):
+        """:meth:`step` for the forces (...,) in numpy's vectorised form (the compiled
+        decision's reference, and what runs where numba is missing)."""
         state = np.ascontiguousarray(np.moveaxis(state, -1, 0))  # (6, ...): a row per variable
         for _ in range(SUBSTEPS):
             state = self._rk4(force, state)
@@ -111,6 +143,22 @@ class DoublePole(Environment):
         k3 = self._derivatives(force, y + 0.5 * TAU * k2)
         k4 = self._derivatives(force, y + TAU * k3)
         return y + TAU / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+
+    def jiggle(self, state):
+        """|x| + |x'| + |theta1| + |theta1'| (...,): what Gruau's fitness sums (raw)."""
+        return np.abs(state[..., :4]).sum(axis=-1)
+
+    @staticmethod
+    def grid_starts() -> np.ndarray:
+        """The 625 starts of NEAT's generalisation test (``pole2_epoch``): x, x', theta1 and
+        theta1' each at the levels {-0.9, -0.5, 0, 0.5, 0.9} x (2.16 m, 1.35 m/s,
+        0.06283 rad, 0.15010 rad/s), theta2 = theta2' = 0. (625, 6)."""
+        levels = 2 * np.array([0.05, 0.25, 0.5, 0.75, 0.95]) - 1
+        limits = np.array([2.16, 1.35, 0.06283, 0.15010])
+        grid = np.stack(np.meshgrid(*(levels * lim for lim in limits), indexing="ij"), -1)
+        starts = np.zeros((625, 6))
+        starts[:, :4] = grid.reshape(-1, 4)
+        return starts
 
     def to_dict(self) -> dict:
         return {

@@ -57,6 +57,10 @@ class NEATConfig(Config):
     ``species_elitism`` species with the best fitness are never treated as stagnant (0: every
     species may stagnate; if all do, the population is seeded afresh).
 
+    Structure: with ``recurrent``, add connection may also add recurrent connections (a
+    value carried from one time step to the next), as the paper does for the double pole
+    without velocities; a control task is then needed (a dataset has no time steps).
+
     Fitness: NEAT's explicit sharing needs fitness >= 0. ``fitness_shift="min"`` uses
     problem.fitness(objective) minus the population's lowest finite value (failed
     evaluations count 0); ``"rank"`` uses the rank (0 = worst) instead.
@@ -102,8 +106,10 @@ class NEATConfig(Config):
     delete_node_rate: float = 0.0
     activation_mutate_rate: float = 0.0
     activation_options: tuple[str, ...] = ("neat_sigmoid",)
+    recurrent: bool = False  # new connections may be recurrent (control tasks only)
 
     def __post_init__(self) -> None:
+        check("recurrent", self.recurrent, choices=(True, False))
         check("population", self.population, low=2, integer=True)
         check("start", self.start, choices=STARTS)
         _activation("activation", self.activation)

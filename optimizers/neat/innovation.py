@@ -2,8 +2,8 @@
 
 Every new connection gene gets a historical marking, its innovation number, from one global
 counter; every new hidden node a new node id. Within one generation the same structural
-mutation gets the same numbers: the same new connection (source, target) gets the same
-innovation number, and splitting the same connection (by its innovation number) gives the
+mutation gets the same numbers: the same new connection (source, target, recurrent or
+not) gets the same innovation number, and splitting the same connection (by its innovation number) gives the
 same new node id and the same two innovation numbers. The per-generation tables are cleared
 by :meth:`InnovationTracker.new_generation`, as in the paper.
 """
@@ -36,9 +36,10 @@ class InnovationTracker:
         self._connections.clear()
         self._splits.clear()
 
-    def connection(self, source: int, target: int) -> int:
-        """Innovation number of a new connection source -> target."""
-        key = (int(source), int(target))
+    def connection(self, source: int, target: int, recurrent: bool = False) -> int:
+        """Innovation number of a new connection source -> target (a recurrent one and a
+        feed-forward one between the same nodes are different innovations)."""
+        key = (int(source), int(target), bool(recurrent))
         innov = self._connections.get(key)
         if innov is None:
             innov = self._connections[key] = self.next_innovation

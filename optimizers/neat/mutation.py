@@ -11,7 +11,12 @@ their innovation numbers.
 Stanley & Miikkulainen 2002, section 3.1: add node splits an enabled connection, the old one
 is disabled, the incoming new connection gets weight 1 and the outgoing one the old weight;
 add connection joins two unconnected nodes with a random weight (here: never making a
-cycle, disabled connections included, so re-enabling is always safe).
+cycle of feed-forward connections, disabled ones included, so re-enabling is always safe).
+With ``recurrent``, a new connection may also be recurrent (it carries its source's
+previous value): a pair that a feed-forward connection cannot join (one closing a cycle, a
+self-loop, or one leaving an output) is joined by a recurrent one. Splitting a recurrent
+connection gives a recurrent incoming one and a feed-forward outgoing one (the same delay;
+the source may be an output, and the new node adds no feed-forward path into anything).
 """
 
 from __future__ import annotations
@@ -151,25 +156,30 @@ def _split_genes(g: Genomes, chosen, rng, tracker: InnovationTracker, activation
         conn_weight=np.concatenate([np.ones(k), g.conn_weight[split]]),
         conn_enabled=np.ones(2 * k, dtype=bool),
         conn_innov=np.concatenate([in_innov, out_innov]),
+        conn_recurrent=np.concatenate([g.conn_recurrent[split], np.zeros(k, dtype=bool)]),
     )
     return g, nodes, owners, conns, np.concatenate([owners, owners])
 
 
-def new_connections(g: Genomes, chosen, rng) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def new_connections(
+    g: Genomes, chosen, rng, recurrent: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """For each chosen genome, a uniformly drawn pair of its nodes (source: input or hidden,
     target: hidden or output) that is not yet connected, enabled or not, and whose
-    connection keeps the genome acyclic. Returns (genomes, sources, targets) for the
-    chosen genomes that have such a pair.
+    connection keeps the genome's feed-forward connections acyclic; with ``recurrent``,
+    also any other unconnected pair (source: hidden or output), to be joined by a recurrent
+    connection. Returns (genomes, sources, targets, recurrent flags) for the chosen genomes
+    that have such a pair.
 
     All chosen genomes are handled together as (m, n, n) adjacency tensors: the transitive
-    closure by repeated squaring rules out every pair whose target already reaches its
-    source. When a chosen genome has more than 128 nodes, longest-path levels are used
-    instead (a connection that never goes down a level is safe): as safe, but some
-    backward pairs are left out.
+    closure (of the feed-forward connections) by repeated squaring rules out every pair
+    whose target already reaches its source. When a chosen genome has more than 128 nodes,
+    longest-path levels are used instead (a connection that never goes down a level is
+    safe): as safe, but some backward pairs are left out (or made recurrent).
     """
     ks = np.flatnonzero(chosen)
     if not len(ks):
-        return ks, ks, ks
+        return ks, ks, ks, np.zeros(0, dtype=bool)
     m = len(ks)
     npos, noff = segment_gather(g.node_off, ks)
     cpos, coff = segment_gather(g.conn_off, ks)
@@ -181,14 +191,17 @@ def new_connections(g: Genomes, chosen, rng) -> tuple[np.ndarray, np.ndarray, np
     order = np.lexsort((node_id, nown))
     s = local[find_pairs(cown, g.conn_src[cpos], nown, node_id, order)[1]]
     d = local[find_pairs(cown, g.conn_dst[cpos], nown, node_id, order)[1]]
-    adj = np.zeros((m, n, n), dtype=bool)
-    adj[cown, s, d] = True
+    taken = np.zeros((m, n, n), dtype=bool)  # every pair already joined, recurrent or not
+    taken[cown, s, d] = True
+    ff = ~g.conn_recurrent[cpos]
+    adj = np.zeros((m, n, n), dtype=bool)  # the feed-forward connections
+    adj[cown[ff], s[ff], d[ff]] = True
     src_ok = np.zeros((m, n), dtype=bool)
     src_ok[nown, local] = kind != OUTPUT
     dst_ok = np.zeros((m, n), dtype=bool)
     dst_ok[nown, local] = kind != INPUT
-    ok = src_ok[:, :, None] & dst_ok[:, None, :] & ~adj
-    ok.reshape(m, n * n)[:, :: n + 1] = False  # no self-loops
+    ok = src_ok[:, :, None] & dst_ok[:, None, :] & ~taken
+    ok.reshape(m, n * n)[:, :: n + 1] = False  # no feed-forward self-loops
     if n <= _CLOSURE_MAX_NODES:
         reach = adj  # reach[k, i, j]: a path i -> j; squaring doubles the lengths covered
         count = np.count_nonzero(reach)
@@ -201,8 +214,14 @@ def new_connections(g: Genomes, chosen, rng) -> tuple[np.ndarray, np.ndarray, np
         ok &= ~reach.transpose(0, 2, 1)
     else:
         lv = np.zeros((m, n), dtype=np.int64)
-        lv[nown, local] = levels(len(nown), noff[cown] + s, noff[cown] + d)
+        lv[nown, local] = levels(len(nown), (noff[cown] + s)[ff], (noff[cown] + d)[ff])
         ok &= lv[:, :, None] <= lv[:, None, :]
+    is_rec = np.zeros((m, n, n), dtype=bool)
+    if recurrent:  # every other free pair, from a hidden or output node, as a recurrent one
+        rec_src = np.zeros((m, n), dtype=bool)
+        rec_src[nown, local] = kind != INPUT
+        is_rec = rec_src[:, :, None] & dst_ok[:, None, :] & ~taken & ~ok
+        ok = ok | is_rec
     flat = ok.reshape(m, n * n)
     counts = flat.sum(axis=1)
     nth = (rng.random(m) * counts).astype(np.int64)
@@ -211,11 +230,13 @@ def new_connections(g: Genomes, chosen, rng) -> tuple[np.ndarray, np.ndarray, np
     ids = np.zeros((m, n), dtype=np.int64)
     ids[nown, local] = node_id
     u, v = np.divmod(pick[has], n)
-    return ks[has], ids[has, u], ids[has, v]
+    return ks[has], ids[has, u], ids[has, v], is_rec[has, u, v]
 
 
-def _link_genes(g: Genomes, chosen, rng, tracker: InnovationTracker, init_std, limit):
-    owners, src, dst = new_connections(g, chosen, rng)
+def _link_genes(
+    g: Genomes, chosen, rng, tracker: InnovationTracker, init_std, limit, recurrent=False
+):
+    owners, src, dst, rec = new_connections(g, chosen, rng, recurrent)
     k = len(owners)
     conns = dict(
         conn_src=src,
@@ -223,8 +244,13 @@ def _link_genes(g: Genomes, chosen, rng, tracker: InnovationTracker, init_std, l
         conn_weight=np.clip(rng.standard_normal(k) * init_std, -limit, limit),
         conn_enabled=np.ones(k, dtype=bool),
         conn_innov=np.array(
-            [tracker.connection(a, b) for a, b in zip(src.tolist(), dst.tolist())], np.int64
+            [
+                tracker.connection(a, b, r)
+                for a, b, r in zip(src.tolist(), dst.tolist(), rec.tolist())
+            ],
+            np.int64,
         ),
+        conn_recurrent=rec,
     )
     return conns, owners
 
@@ -239,11 +265,12 @@ def grow(
     activation: int,
     init_std: float,
     limit: float,
+    recurrent: bool = False,
 ) -> Genomes:
     """Add a node to the ``node_chosen`` genomes and a connection to the ``conn_chosen``
     ones, both planned on the current structure and inserted together (splitting a
     connection changes no reachability between existing nodes, so both stay valid)."""
-    conns, conn_owner = _link_genes(g, conn_chosen, rng, tracker, init_std, limit)
+    conns, conn_owner = _link_genes(g, conn_chosen, rng, tracker, init_std, limit, recurrent)
     g, nodes, node_owner, split, split_owner = _split_genes(
         g, node_chosen, rng, tracker, activation
     )
@@ -259,11 +286,18 @@ def add_nodes(g: Genomes, chosen, rng, tracker: InnovationTracker, activation: i
 
 
 def add_connections(
-    g: Genomes, chosen, rng, tracker: InnovationTracker, *, init_std: float, limit: float
+    g: Genomes,
+    chosen,
+    rng,
+    tracker: InnovationTracker,
+    *,
+    init_std: float,
+    limit: float,
+    recurrent: bool = False,
 ) -> Genomes:
-    """Add one new feed-forward connection (weight ~ N(0, init_std)) to each chosen genome
-    that has room for one (see :func:`new_connections`)."""
-    conns, owners = _link_genes(g, chosen, rng, tracker, init_std, limit)
+    """Add one new connection (weight ~ N(0, init_std)) to each chosen genome that has room
+    for one (see :func:`new_connections`)."""
+    conns, owners = _link_genes(g, chosen, rng, tracker, init_std, limit, recurrent)
     return g.insert(_no_nodes(), np.zeros(0, np.int64), conns, owners)
 
 

@@ -78,6 +78,11 @@ class NEAT(Optimizer):
     # ------------------------------------------------------------------ setup
     def _setup(self) -> None:
         c = self.config
+        if c.recurrent and not getattr(self.problem, "episodic", False):
+            raise ValueError(
+                f"neat: recurrent=true needs a control task (episodes, one decision after "
+                f"another); {self.problem.name!r} is a dataset"
+            )
         self.start_graph = self._start_graph()
         self.tracker = InnovationTracker.for_genomes(
             self.start_graph.conn_innov.tolist(), self.start_graph.node_id.tolist()
@@ -300,5 +305,6 @@ class NEAT(Optimizer):
             rng,
             self.tracker,
             activation=activation_code(c.activation),
+            recurrent=c.recurrent,
             **w,
         )

@@ -7,7 +7,7 @@ episodes as a problem.
 """
 
 from .base import MeteredProblem, Problem
-from .episodic import EpisodicProblem, Rollout
+from .episodic import EpisodicProblem, Rollout, Trajectory
 from .supervised import TASK_TYPES, SupervisedProblem
 
 __all__ = [
@@ -17,4 +17,5 @@ __all__ = [
     "TASK_TYPES",
     "EpisodicProblem",
     "Rollout",
+    "Trajectory",
 ]

@@ -118,6 +118,11 @@ class Problem:
                 f"{what} has {graph.n_inputs} inputs and {graph.n_outputs} outputs; "
                 f"problem {self.name!r} needs {self.n_inputs} and {self.n_outputs}"
             )
+        if graph.recurrent and not getattr(self, "episodic", False):
+            raise ValueError(
+                f"{what} has recurrent connections, and problem {self.name!r} is a dataset "
+                "with no time steps; recurrent networks need a control task"
+            )
         return graph
 
     def metered(self, meter: Meter | None = None, budget: Budget | None = None):
@@ -132,7 +137,10 @@ class MeteredProblem:
 
     Costs: a candidate evaluated on n rows costs n samples, n / n_train evaluations and
     n x (its enabled connections) MACs; a gradient on n rows costs three times that (the
-    backward pass costs twice the forward); a validation pass costs n_val rows.
+    backward pass costs twice the forward); a validation pass costs n_val rows. On an
+    episodic problem a decision is a row and an episode an evaluation: a rollout costs its
+    decisions and episodes, the backward pass over a played batch (the policy gradient's)
+    twice that.
     """
 
     def __init__(self, problem: Problem, meter: Meter, budget: Budget | None) -> None:
@@ -204,27 +212,69 @@ class MeteredProblem:
         the budget's evaluations allow; the rollout stops before a time step would pass
         its samples or MACs. Charged afterwards with what the rollout used: its samples
         (network evaluations), K evaluations per candidate, and their MACs."""
+        got = self._rollout(candidates, rng, self.problem.episodes)
+        return np.zeros(0) if got is None else np.asarray(got.returns, dtype=np.float64)
+
+    def _rollout(self, candidates, rng, episodes: int, *, passes: int = 1, **options):
+        """The metered rollout behind every episodic request: as many candidates as fit
+        ``passes`` x (their episodes) evaluations, the rollout stopped before a time step
+        would pass 1 / ``passes`` of the samples or MACs left (``passes`` 3: room is kept
+        for the backward pass over every decision), charged with one pass. None when not
+        one candidate fits."""
         if rng is None:
             raise ValueError(f"problem {self.problem.name!r} draws episode starts: pass rng")
-        episodes = self.problem.episodes
-        k = self._fit(len(candidates), episodes, np.zeros(len(candidates)))
+        k = self._fit(len(candidates), passes * episodes, np.zeros(len(candidates)))
         if k == 0:
-            return np.zeros(0)
+            return None
         if k < len(candidates):
             candidates = candidates.take(k)
         left = {"samples_left": math.inf, "macs_left": math.inf}
         if self.budget is not None and self.budget.samples is not None:
-            left["samples_left"] = self.budget.samples - self.meter.samples
+            left["samples_left"] = (self.budget.samples - self.meter.samples) / passes
         if self.budget is not None and self.budget.macs is not None:
-            left["macs_left"] = self.budget.macs - self.meter.macs
-        got = self.problem.rollout(candidates, rng, **left)
+            left["macs_left"] = (self.budget.macs - self.meter.macs) / passes
+        got = self.problem.rollout(candidates, rng, episodes=episodes, **left, **options)
         macs = float(got.samples @ candidates.n_enabled.astype(np.float64))
         self.meter.charge(
             samples=float(got.samples.sum()), evaluations=Fraction(k * episodes), macs=macs
         )
         if got.truncated:
             self.meter.exhausted = True
-        return np.asarray(got.returns, dtype=np.float64)
+        return got
+
+    def play(self, network: Network, params: np.ndarray, episodes: int, rng, policy):
+        """``episodes`` episodes of one parameter vector, its actions drawn by ``policy``
+        (see :meth:`EpisodicProblem.rollout`), kept as a trajectory for a gradient to be
+        taken over it: the rollout is charged as any evaluation, and it stops where the
+        backward pass over its decisions (:meth:`episode_vjp`) would no longer fit. None
+        when not even that fits (the run has spent what it may)."""
+        if not getattr(self.problem, "episodic", False):
+            raise ValueError(f"problem {self.problem.name!r} has no episodes to play")
+        candidates = Candidates.of_params(network, params)
+        return self._rollout(candidates, rng, episodes, passes=3, policy=policy, keep=True)
+
+    def episode_vjp(
+        self, network: Network, params: np.ndarray, X: np.ndarray, d_out: np.ndarray, episodes: int
+    ) -> np.ndarray | None:
+        """The gradient (n_params,) of sum(d_out * outputs) over the decisions X (n, n_in) of
+        ``episodes`` episodes (``networks.Network.vjp``), charged as their backward pass:
+        2n samples, 2 evaluations per episode, 2n x (enabled connections) MACs (their
+        forward pass was the rollout's). None when it does not fit the budget."""
+        n = len(X)
+        macs = 2.0 * n * network.n_enabled
+        if self.budget is not None:
+            need = np.array([macs])
+            if (
+                self.budget.affordable(
+                    self.meter, samples=2 * n, evaluations=Fraction(2 * episodes), macs=need
+                )
+                < 1
+            ):
+                self.meter.exhausted = True
+                return None
+        self.meter.charge(samples=2.0 * n, evaluations=Fraction(2 * episodes), macs=macs)
+        with np.errstate(all="ignore"):
+            return network.vjp(X, d_out, params, check=False)
 
     def affordable_rows(self, rows: np.ndarray, network: Network, passes: int = 3) -> np.ndarray:
         """The leading rows of ``rows`` that a pass costing ``passes`` x forward fits
