@@ -4,7 +4,7 @@ optimizers."""
 from .architecture import Architecture
 from .base import AskTell, Config, Optimizer, check, check_population, make_config
 from .candidates import Candidates
-from .environments import CartPole, DoublePole, Environment
+from .environments import CartPole, DoublePole, Environment, GymEnvironment
 from .loop import RunResult, Status, fit
 from .meter import COUNTED, UNITS, Budget, Meter
 from .problems import TASK_TYPES, EpisodicProblem, MeteredProblem, Problem, SupervisedProblem
@@ -35,6 +35,7 @@ __all__ = [
     "Environment",
     "CartPole",
     "DoublePole",
+    "GymEnvironment",
     "ENTRY_POINT_GROUP",
     "OptimizerSpec",
     "available",

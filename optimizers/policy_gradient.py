@@ -64,9 +64,10 @@ def surrogate_grads(head, outputs, actions, extra, advantages):
     return d_out * scale, (d_extra * scale).sum(axis=0)
 
 
-def returns_to_go(alive: np.ndarray, gamma: float) -> np.ndarray:
-    """Discounted returns-to-go (T, K) of episodes earning 1 per live decision."""
-    rewards = alive.astype(np.float64)[::-1]
+def returns_to_go(rewards: np.ndarray, gamma: float) -> np.ndarray:
+    """Discounted returns-to-go (T, K) of the rewards (T, K) of each decision (0 once an
+    episode has ended)."""
+    rewards = np.asarray(rewards, dtype=np.float64)[::-1]
     return lfilter([1.0], [1.0, -gamma], rewards, axis=0)[::-1]
 
 
@@ -126,7 +127,7 @@ class PolicyGradient(Optimizer):
         times = live[0]
         X = tr.observations[:, 0][live]
         outputs, actions = tr.outputs[:, 0][live], tr.actions[:, 0][live]
-        G = returns_to_go(alive, c.gamma)[live]
+        G = returns_to_go(tr.rewards[:, 0], c.gamma)[live]
         advantages = G - self.baseline.predict(X, times)
         self.baseline.update(X, times, G)
         if c.normalize and len(advantages) > 1:

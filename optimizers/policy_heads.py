@@ -7,6 +7,8 @@ vector-Jacobian product carries back to its weights:
 
 - :class:`BernoulliHead`, for environments that act on the sign of the first output
   (cartpole): P(positive action) = sigmoid(output), d log pi / d output = a - p.
+- :class:`CategoricalHead`, for environments that take the argmax of n outputs (a
+  Gymnasium Discrete(n)): P(i) = softmax(outputs)_i, d log pi / d outputs = onehot - p.
 - :class:`GaussianHead`, for continuous outputs (the double pole's force): actions drawn
   around the outputs with a learned standard deviation per output (its log is a
   parameter of the learner, not of the network), d log pi / d mean = (a - mean) / std^2,
@@ -26,7 +28,14 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["BernoulliHead", "GaussianHead", "make_head", "BASELINES", "make_baseline"]
+__all__ = [
+    "BernoulliHead",
+    "CategoricalHead",
+    "GaussianHead",
+    "make_head",
+    "BASELINES",
+    "make_baseline",
+]
 
 
 class BernoulliHead:
@@ -83,10 +92,45 @@ class GaussianHead:
         return np.sum(-0.5 * diff * diff - extra - 0.5 * np.log(2 * np.pi), axis=1)
 
 
+class CategoricalHead:
+    """One of n actions, the argmax of one-hot actions drawn with P(i) = softmax(outputs)_i."""
+
+    n_extra = 0
+
+    def __init__(self, n_outputs: int) -> None:
+        self.n_outputs = n_outputs
+
+    def initial_extra(self) -> np.ndarray:
+        return np.zeros(0)
+
+    def sample(self, outputs, extra, rng):
+        p = _softmax(outputs)
+        u = rng.random(p.shape[:-1] + (1,))
+        pick = np.minimum((np.cumsum(p, axis=-1) < u).sum(axis=-1), p.shape[-1] - 1)
+        actions = np.zeros_like(outputs)
+        np.put_along_axis(actions, pick[..., None], 1.0, axis=-1)
+        return actions
+
+    def log_prob_grads(self, outputs, actions, extra):
+        return actions - _softmax(outputs), np.zeros((len(outputs), 0))
+
+    def log_prob(self, outputs, actions, extra) -> np.ndarray:
+        z = outputs - outputs.max(axis=1, keepdims=True)
+        logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        return (logp * actions).sum(axis=1)
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
 def make_head(actions: str, n_outputs: int, init_std: float):
-    """The head for an environment's ``actions`` kind ("sign" or "continuous")."""
+    """The head for an environment's ``actions`` kind ("sign", "argmax" or "continuous")."""
     if actions == "sign":
         return BernoulliHead(n_outputs)
+    if actions == "argmax":
+        return CategoricalHead(n_outputs)
     if actions == "continuous":
         return GaussianHead(n_outputs, init_std)
     raise ValueError(f"the policy gradient has no head for actions {actions!r}")

@@ -187,3 +187,19 @@ def counting_rows(monkeypatch):
     monkeypatch.setattr(networks.Network, "_backward", counted_backward)
     monkeypatch.setattr(networks.PopulationBatch, "_forward", counted_batch)
     yield counter
+
+
+def count_inside(opt, counter: dict, monkeypatch) -> None:
+    """Switch ``counter["on"]`` on only inside ``opt``'s own ``setup`` and ``step`` (what the
+    optimizer spends, not the loop's measurements)."""
+    for method in ("setup", "step"):
+        inner = getattr(opt, method)
+
+        def counted(*a, _inner=inner, **k):
+            counter["on"] = True
+            try:
+                return _inner(*a, **k)
+            finally:
+                counter["on"] = False
+
+        monkeypatch.setattr(opt, method, counted)

@@ -12,7 +12,14 @@ import pickle
 import joblib
 import numpy as np
 import pytest
-from helpers import cartpole_initial, cartpole_problem, counting_rows, run, run_summary
+from helpers import (
+    cartpole_initial,
+    cartpole_problem,
+    count_inside,
+    counting_rows,
+    run,
+    run_summary,
+)
 
 import optimizers
 from optimizers import Architecture, Budget, fit
@@ -65,17 +72,7 @@ def test_every_decision_charged_was_evaluated(name, monkeypatch):
     charge against episodes played one by one)."""
     opt = optimizers.get(name)()
     with counting_rows(monkeypatch) as counter:
-        for method in ("setup", "step"):
-            inner = getattr(opt, method)
-
-            def counted(*a, _inner=inner, **k):
-                counter["on"] = True
-                try:
-                    return _inner(*a, **k)
-                finally:
-                    counter["on"] = False
-
-            monkeypatch.setattr(opt, method, counted)
+        count_inside(opt, counter, monkeypatch)  # the optimizer's own calls only
         result = run(opt, cartpole_problem(), BUDGET, 2)
     assert 0 < result.meter["samples"] <= counter["rows"]
 

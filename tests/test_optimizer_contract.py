@@ -30,6 +30,7 @@ import pytest
 from helpers import (
     XOR_NET,
     MaximizeProblem,
+    count_inside,
     counting_rows,
     objective,
     regression_problem,
@@ -115,17 +116,7 @@ def test_budget_is_never_exceeded(name, budget):
 def test_every_row_evaluated_is_charged(name, budget, monkeypatch):
     opt = make(name)
     with counting_rows(monkeypatch) as counter:
-        for method in ("setup", "step"):  # count inside the optimizer's calls only
-            inner = getattr(opt, method)
-
-            def counted(*a, _inner=inner, **k):
-                counter["on"] = True
-                try:
-                    return _inner(*a, **k)
-                finally:
-                    counter["on"] = False
-
-            monkeypatch.setattr(opt, method, counted)
+        count_inside(opt, counter, monkeypatch)  # the optimizer's own calls only
         result = run(opt, xor_problem(), budget, 2)
     assert counter["rows"] > 0
     assert counter["rows"] == result.meter["samples"]

@@ -77,7 +77,7 @@ GOOD_CSV = "a,b,label\n" + "".join(f"{i},{i % 3 * 0.5},{'xy'[i % 2]}\n" for i in
 # ------------------------------------------------------------------- catalog and use
 def test_catalog_lists_every_builtin_task():
     assert available_tasks() == sorted(
-        BUILTIN + ["csv", "cartpole", "double-pole", "double-pole-nv"]
+        BUILTIN + ["csv", "cartpole", "double-pole", "double-pole-nv", "gym"]
     )
     catalog = {e["name"]: e for e in task_catalog()}
     assert list(catalog) == available_tasks()
@@ -87,6 +87,7 @@ def test_catalog_lists_every_builtin_task():
     assert catalog["sine"]["task_type"] == "regression"
     assert catalog["cartpole"]["task_type"] == "control"
     assert catalog["cartpole"]["params"] == {"max_steps": 500}
+    assert catalog["gym"]["params"] == {"id": None, "max_steps": 0}  # (listed without gymnasium)
     for e in catalog.values():
         assert set(e) == {"name", "params", "task_type", "doc"}
         assert e["doc"] and "\n" not in e["doc"]
@@ -360,7 +361,7 @@ def _split_summary(task: Task):
 @pytest.mark.parametrize(
     "spec, message",
     [
-        ("xr", "unknown task 'xr'; known tasks: breast-cancer, cartpole, circles, csv, digits, double-pole, double-pole-nv, friedman1, "
+        ("xr", "unknown task 'xr'; known tasks: breast-cancer, cartpole, circles, csv, digits, double-pole, double-pole-nv, friedman1, gym, "
                "iris, moons, parity, sine, two-spirals, wine, xor"),
         ({"name": "parity", "bit": 4}, "parity: unknown parameter 'bit'; known parameters: bits"),
         ({"name": "xor", "bits": 4}, "xor: unknown parameter 'bits'; known parameters: none"),

@@ -7,10 +7,13 @@ simulation step advances every episode of every individual at once.
 
 - :class:`CartPole`: the classic single pole, Gymnasium CartPole-v1's conventions.
 - :class:`DoublePole`: Wieland's two poles on a cart, exactly as NEAT's code simulates it.
+- :class:`GymEnvironment`: any Gymnasium environment by id (stateful, through Gymnasium's
+  vector API; needs the ``gym`` extra).
 """
 
 from .base import Environment
 from .cartpole import CartPole
 from .double_pole import DoublePole
+from .gym import GymEnvironment
 
-__all__ = ["Environment", "CartPole", "DoublePole"]
+__all__ = ["Environment", "CartPole", "DoublePole", "GymEnvironment"]

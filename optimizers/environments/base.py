@@ -18,8 +18,12 @@ class Environment:
 
     ``actions`` says how ``step`` reads the outputs, which a stochastic policy (the policy
     gradient) needs to know to sample them: ``"sign"``, a binary choice by the sign of
-    the first output (> 0: one action, else the other), or ``"continuous"``, the output
-    values themselves (``low``..``high``, clipped there by the environment).
+    the first output (> 0: one action, else the other), ``"argmax"``, one of n actions by
+    the largest output, or ``"continuous"``, the output values themselves (``low``..
+    ``high``, clipped there by the environment).
+
+    A ``stateful`` environment (Gymnasium's) keeps its own state instead and is rolled
+    out through its vector API (``optimizers.environments.gym``).
     """
 
     name: str = "environment"
@@ -28,7 +32,8 @@ class Environment:
     n_observations: int
     n_outputs: int = 1
     max_steps: int
-    actions: str = "continuous"  # "sign" or "continuous"
+    actions: str = "continuous"  # "sign", "argmax" or "continuous"
+    stateful: bool = False
     low: float = -1.0  # the continuous outputs' range
     high: float = 1.0
 

@@ -32,7 +32,7 @@ from ..candidates import Candidates
 from ..environments import Environment
 from .base import Problem
 
-__all__ = ["EpisodicProblem", "Rollout", "Trajectory", "FITNESS"]
+__all__ = ["EpisodicProblem", "Rollout", "Trajectory", "StepBudget", "FITNESS", "finished"]
 
 FITNESS = ("return", "gruau")
 _JIGGLE_WINDOW = 100
@@ -56,19 +56,39 @@ class Trajectory:
     """Every decision of a rollout, time-major: ``observations`` (T, P, K, n_obs) what the
     networks saw, ``outputs`` (T, P, K, n_out) what they answered, ``actions`` (T, P, K,
     n_out) what the environment was given (the outputs, or what a policy drew from them),
-    ``alive`` (T, P, K) whether the episode was still running at that decision (each live
-    decision earns a reward of 1). T is the longest episode's length."""
+    ``alive`` (T, P, K) whether the episode was still running at that decision, and
+    ``rewards`` (T, P, K) what each decision earned (1 per live decision on the built-in
+    environments; 0 once an episode has ended). T is the longest episode's length."""
 
-    __slots__ = ("observations", "outputs", "actions", "alive")
+    __slots__ = ("observations", "outputs", "actions", "alive", "rewards")
 
-    def __init__(self, observations, outputs, actions, alive) -> None:
+    def __init__(self, observations, outputs, actions, alive, rewards) -> None:
         self.observations, self.outputs = observations, outputs
-        self.actions, self.alive = actions, alive
+        self.actions, self.alive, self.rewards = actions, alive, rewards
 
     @property
     def lengths(self) -> np.ndarray:
         """(P, K) decisions of each episode (its return)."""
         return self.alive.sum(axis=0)
+
+
+class StepBudget:
+    """What a rollout may still spend, decision by decision: :meth:`take` charges one time
+    step of ``live`` (P,) live episodes per candidate, whose decisions cost ``macs_per``
+    (P,) MACs each, if it fits, else says it does not (the rollout stops there)."""
+
+    __slots__ = ("samples", "macs", "samples_left", "macs_left")
+
+    def __init__(self, samples_left: float = math.inf, macs_left: float = math.inf) -> None:
+        self.samples = self.macs = 0.0
+        self.samples_left, self.macs_left = samples_left, macs_left
+
+    def take(self, live: np.ndarray, macs_per: np.ndarray) -> bool:
+        samples, macs = self.samples + float(live.sum()), self.macs + float(live @ macs_per)
+        if samples > self.samples_left or macs > self.macs_left:
+            return False
+        self.samples, self.macs = samples, macs
+        return True
 
 
 class EpisodicProblem(Problem):
@@ -163,6 +183,16 @@ class EpisodicProblem(Problem):
         env = self.environment
         fitness = self.fitness_kind if fitness is None else fitness
         limit = env.max_steps if max_steps is None else max_steps
+        if getattr(env, "stateful", False):
+            from .vector_rollout import vector_rollout
+
+            if starts is not None:
+                raise ValueError(f"{env.name}: a stateful environment starts where it resets")
+            k = self.episodes if episodes is None else episodes
+            return vector_rollout(
+                env, candidates, rng, k, limit, samples_left=samples_left,
+                macs_left=macs_left, policy=policy, keep=keep,
+            )  # fmt: skip
         if starts is not None:
             starts = np.asarray(starts, dtype=np.float64)
             episodes = len(starts)
@@ -173,11 +203,7 @@ class EpisodicProblem(Problem):
         else:
             state = np.broadcast_to(starts, (p, k, starts.shape[-1])).copy()
         jiggle = np.zeros((p, k, _JIGGLE_WINDOW)) if fitness == "gruau" else None
-        alive = np.ones((p, k), dtype=bool)
-        returns = np.zeros((p, k))
-        samples = np.zeros(p, dtype=np.int64)
-        macs_per = candidates.n_enabled.astype(np.float64)
-        spent_samples = spent_macs = 0.0
+        alive, returns, samples, macs_per, budget = _tallies(candidates, k, samples_left, macs_left)
         truncated = False
         kept: list[tuple] = []
         act = candidates.stepper()  # recurrent candidates keep their state in it
@@ -201,24 +227,18 @@ class EpisodicProblem(Problem):
                     samples, live, macs_per = samples[on], live[on], macs_per[on]
                     jiggle = None if jiggle is None else jiggle[on]
                     candidates, act = _compacted(candidates, act, np.flatnonzero(on))
-                need_samples, need_macs = float(live.sum()), float(live @ macs_per)
-                if (
-                    spent_samples + need_samples > samples_left
-                    or spent_macs + need_macs > macs_left
-                ):
+                if not budget.take(live, macs_per):
                     truncated = True
                     break
                 seen = env.observe(state)
                 outputs = act(seen)
                 actions = outputs if policy is None else policy(outputs, rng)
                 if keep:
-                    kept.append((seen, outputs, actions, alive.copy()))
+                    kept.append((seen, outputs, actions, alive.copy(), alive.astype(np.float64)))
                 nxt, failed = env.step(state, actions)
                 state = np.where(alive[..., None], nxt, state)
                 returns += alive
                 samples += live
-                spent_samples += need_samples
-                spent_macs += need_macs
                 alive &= ~failed
                 if jiggle is not None:  # the states the live episodes survived into
                     slot = jiggle[..., t % _JIGGLE_WINDOW]
@@ -234,13 +254,7 @@ class EpisodicProblem(Problem):
         )
         if jiggle is not None:
             returns = _gruau(returns - ~alive, jiggle.sum(axis=-1), limit)
-        mean = returns.mean(axis=1)
-        if truncated:
-            mean = np.where(alive.any(axis=1), np.nan, mean)
-        trajectory = None
-        if keep:
-            trajectory = Trajectory(*(np.stack(parts) for parts in zip(*kept))) if kept else None
-        return Rollout(mean, samples, truncated, trajectory, returns)
+        return finished(returns, samples, alive, truncated, kept)
 
     def _objectives(self, candidates, rows, rng):
         return self.rollout(candidates, rng).returns
@@ -271,6 +285,29 @@ class EpisodicProblem(Problem):
 
     def __repr__(self) -> str:
         return f"EpisodicProblem({self.environment!r}, episodes={self.episodes})"
+
+
+def _tallies(candidates: Candidates, k: int, samples_left: float, macs_left: float):
+    """A rollout's running tallies: alive (P, K), returns (P, K), samples (P,), the MACs of
+    one decision of each candidate (P,), and its :class:`StepBudget`."""
+    p = len(candidates)
+    return (
+        np.ones((p, k), dtype=bool),
+        np.zeros((p, k)),
+        np.zeros(p, dtype=np.int64),
+        candidates.n_enabled.astype(np.float64),
+        StepBudget(samples_left, macs_left),
+    )
+
+
+def finished(returns, samples, alive, truncated: bool, kept: list) -> Rollout:
+    """The :class:`Rollout` of these tallies (a candidate whose episode the budget cut has
+    no return: NaN) and of the decisions kept (none: no trajectory)."""
+    mean = returns.mean(axis=1)
+    if truncated:
+        mean = np.where(alive.any(axis=1), np.nan, mean)
+    trajectory = Trajectory(*(np.stack(parts) for parts in zip(*kept))) if kept else None
+    return Rollout(mean, samples, truncated, trajectory, returns)
 
 
 def _compacted(candidates: Candidates, act, keep: np.ndarray):

@@ -39,7 +39,7 @@ from optimizers.environments import Environment
 from ._data import digest
 from ._fields import NamedParams
 from .base import DATA_VERSION
-from .registry import Param, TaskSpec, add_spec, integer, number
+from .registry import REQUIRED, Param, TaskSpec, add_spec, integer, number, string
 
 __all__ = ["ControlTask", "ControlSplits"]
 
@@ -164,12 +164,16 @@ class ControlTask(NamedParams):
         return True
 
 
-def _register(name: str, make, *, doc: str, params: dict, **fields) -> None:
+def _register(name: str, make, *, doc: str, params: dict, fields_of=None, **fields) -> None:
+    """A built-in control task; ``fields_of(values) -> dict``: fields that depend on the
+    parameters (and what they name: a Gymnasium environment's target)."""
+
     def build(values: dict) -> ControlTask:
-        fp = digest(DATA_VERSION, "control", name, sorted(values.items()))
+        more = fields_of(values) if fields_of is not None else {}
+        fp = digest(DATA_VERSION, "control", name, sorted(values.items()), more.pop("version", ""))
         return ControlTask(
             name=name, param_items=tuple(values.items()), make=make, doc=doc, fingerprint=fp,
-            **fields,
+            **fields, **more,
         )  # fmt: skip
 
     add_spec(
@@ -241,4 +245,36 @@ _register(
         hidden=(5,), activation="tanh", output_activation="sigmoid", recurrent=True
     ),  # fmt: skip
     budget=Budget(evaluations=100_000),
+)
+
+
+def _gym_environment(id: str, max_steps: int):  # noqa: A002 - Gymnasium's word
+    from optimizers.environments import GymEnvironment
+
+    return GymEnvironment(id, max_steps=max_steps or None)
+
+
+def _gym_fields(values: dict) -> dict:
+    """The Gymnasium environment's own target (its spec's reward threshold, judged on the
+    mean test return) and version (in the fingerprint: another Gymnasium, other results)."""
+    import gymnasium
+
+    env = _gym_environment(**values)  # an unknown id fails here, when the task is named
+    return {"target": env.reward_threshold, "version": gymnasium.__version__}
+
+
+_register(
+    "gym",
+    _gym_environment,
+    doc='Any Gymnasium environment by id (needs the gym extra: pip install -e ".[gym]"), '
+    "through its vector API; return = the sum of its rewards; solved at its spec's reward "
+    "threshold (mean test return over 100 episodes), where it has one.",
+    params={
+        "id": Param(REQUIRED, string(), "a Gymnasium environment id, e.g. CartPole-v1"),
+        "max_steps": Param(0, integer(low=0), "episode limit (0: the environment's own)"),
+    },
+    fields_of=_gym_fields,
+    episodes=2,
+    network=Architecture(hidden=(16,), activation="tanh"),
+    budget=Budget(evaluations=2_000),
 )
