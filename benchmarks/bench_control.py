@@ -56,8 +56,8 @@ class Immortal:
 
 
 def lockstep(env, net, params, steps, rng) -> float:
-    problem = EpisodicProblem.__new__(EpisodicProblem)  # rollout only needs these two
-    problem.environment, problem.episodes = Immortal(env, steps), 1
+    problem = EpisodicProblem(env)
+    problem.environment = Immortal(env, steps)  # every episode runs the same length
     candidates = Candidates.of_params(net, params)
     t0 = time.perf_counter()
     got = problem.rollout(candidates, rng)

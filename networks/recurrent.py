@@ -161,6 +161,11 @@ class Stepper:
     def __init__(self, net, full=None) -> None:
         self._net, self._full, self.state = net, full, None
 
+    @property
+    def n_memory(self) -> int:
+        """Memory columns of the state (per graph; padded to the largest in a batch)."""
+        return self._net.n_memory
+
     def __call__(self, X: np.ndarray) -> np.ndarray:
         if self.state is None:
             lead = X.shape[:-1] if X.ndim == 3 else self._net._lead(X, self._full)

@@ -249,6 +249,24 @@ def test_the_generalisation_grid_is_neats():
     assert starts[:, 0].max() == pytest.approx(1.944)
 
 
+def test_a_mixed_population_with_and_without_memory_rolls_out_as_each_alone():
+    """NEAT's population on the double pole without velocities: some genomes recurrent
+    (memories of different sizes), some not; as episodes end the rollout goes on with the
+    rest, whose company (and memory padding) changes: no number may."""
+    env = DoublePole(velocities=False, max_steps=400)
+    problem = EpisodicProblem(env)
+    rng = np.random.default_rng(7)
+    graphs = [
+        Architecture(hidden=(h,), output_activation="sigmoid", recurrent=r).build(3, 1, rng=rng)
+        for h, r in [(2, True), (3, False), (4, True), (1, False), (3, True), (2, False)] * 2
+    ]
+    together = problem.rollout(Candidates.of_graphs(graphs), np.random.default_rng(0))
+    assert len(set(together.returns.tolist())) > 3  # episodes end at many different times
+    for p, graph in enumerate(graphs):
+        alone = problem.rollout(Candidates.of_graphs([graph]), np.random.default_rng(0))
+        assert alone.returns[0] == together.returns[p], p
+
+
 def test_an_evaluation_charges_samples_episodes_and_macs():
     problem = EpisodicProblem(CartPole(), episodes=2)
     graphs = random_policies(problem, 5, seed=2)

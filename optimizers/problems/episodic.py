@@ -316,8 +316,9 @@ def _compacted(candidates: Candidates, act, keep: np.ndarray):
     sub = candidates.subset(keep)
     new = sub.stepper()
     state = getattr(act, "state", None)
-    if state is not None:
-        new.state = state[keep]
+    if state is not None and sub.recurrent:
+        # each graph keeps its memory columns; the padding may shrink with the company
+        new.state = state[keep][..., : new.n_memory]
     return sub, new
 
 
