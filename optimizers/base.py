@@ -129,6 +129,13 @@ class Optimizer:
     # can; the gradient learners have no backpropagation through time)
     trains_recurrent: ClassVar[bool] = True
 
+    @classmethod
+    def refuses(cls, config: Config, kind: str) -> str | None:
+        """Why this configuration cannot run on a problem of ``kind`` ("dataset" or
+        "control"), or None; a study asks before any run starts (the same check the
+        optimizer's setup makes)."""
+        return None
+
     def __init__(self, **params) -> None:
         self.config = make_config(self.Config, params, self.name or type(self).__name__)
         self.problem: MeteredProblem | None = None

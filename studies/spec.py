@@ -308,6 +308,13 @@ class Study:
                 kind = "control" if t.task.task_type == "control" else "dataset"
                 if kind not in getattr(cls, "problem_kinds", ("dataset", "control")):
                     _fail(f"optimizers.{entry.label}", _wrong_kind(entry.spec.name, i, t.key, kind))
+                why = (
+                    cls.refuses(entry.spec.build().config, kind)
+                    if hasattr(cls, "refuses")
+                    else None
+                )
+                if why is not None:
+                    _fail(f"optimizers.{entry.label}", f"{why}: tasks[{i}] ({t.key})")
                 arch = self.network_for(t, entry)
                 where = f"optimizers.{entry.label}.network" if entry.network else "network"
                 if arch.recurrent and kind == "dataset":

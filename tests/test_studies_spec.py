@@ -291,3 +291,29 @@ def test_a_stored_spec_written_as_toml_runs_the_same_runs(tmp_path):
         again = load_study(path)
         assert [r.run_id for r in again.runs()] == [r.run_id for r in study.runs()]
         assert again.to_dict() | {"budget": None} == study.to_dict() | {"budget": None}
+
+
+def test_a_recurrent_neat_or_network_on_a_dataset_is_refused_before_any_run():
+    from studies import Study, StudyError
+
+    with pytest.raises(
+        StudyError,
+        match=r"optimizers.rn: neat: recurrent=true needs a control task.*tasks\[0\] \(xor\)",
+    ):
+        Study(name="x", tasks=["xor"], optimizers={"rn": ("neat", {"recurrent": True})})
+    with pytest.raises(
+        StudyError, match=r"network: recurrent networks need a control task; tasks\[0\] \(xor\)"
+    ):
+        Study(
+            name="x",
+            tasks=["xor"],
+            optimizers={"ga": "ga"},
+            network={"hidden": [3], "recurrent": True},
+        )
+    with pytest.raises(StudyError, match=r"policy-gradient trains feed-forward networks only"):
+        Study(name="x", tasks=["double-pole-nv"], optimizers={"pg": "policy-gradient"})
+    Study(
+        name="x",
+        tasks=["cartpole", "double-pole-nv"],
+        optimizers={"rn": ("neat", {"recurrent": True})},
+    )

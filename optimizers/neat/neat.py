@@ -75,14 +75,21 @@ class NEAT(Optimizer):
     name = "neat"
     Config = NEATConfig
 
+    @classmethod
+    def refuses(cls, config, kind: str) -> str | None:
+        if config.recurrent and kind == "dataset":
+            return (
+                "neat: recurrent=true needs a control task (episodes, one decision after "
+                "another), and this is a dataset"
+            )
+        return None
+
     # ------------------------------------------------------------------ setup
     def _setup(self) -> None:
         c = self.config
-        if c.recurrent and not getattr(self.problem, "episodic", False):
-            raise ValueError(
-                f"neat: recurrent=true needs a control task (episodes, one decision after "
-                f"another); {self.problem.name!r} is a dataset"
-            )
+        why = self.refuses(c, "control" if getattr(self.problem, "episodic", False) else "dataset")
+        if why is not None:
+            raise ValueError(f"{why} ({self.problem.name!r})")
         self.start_graph = self._start_graph()
         self.tracker = InnovationTracker.for_genomes(
             self.start_graph.conn_innov.tolist(), self.start_graph.node_id.tolist()
