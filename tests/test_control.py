@@ -101,6 +101,8 @@ def test_double_pole_decisions_equal_neats_equations_with_and_without_friction()
 
 @pytest.mark.parametrize("friction", [0.0, 5e-4])
 def test_the_compiled_double_pole_decision_equals_the_numpy_one(friction):
+    """(and a NaN output fails the episode: a state that is not a number is not within the
+    limits, rather than never outside them)"""
     from optimizers.environments import _compiled
 
     if _compiled.decide is None:
@@ -110,11 +112,13 @@ def test_the_compiled_double_pole_decision_equals_the_numpy_one(friction):
     state = rng.normal(scale=[1.0, 1.0, 0.3, 1.0, 0.3, 1.0], size=(3, 7, 6))
     state[0, 0, 1] = 0.0  # sign(x') = 0
     outputs = rng.uniform(-0.2, 1.2, size=(3, 7, 1))
+    outputs[0, 1, 0] = np.nan  # a network that breaks down fails there, in both forms
     got, failed = env.step(state, outputs)
     force = (np.clip(outputs[..., 0], 0, 1) - 0.5) * 20
     want, want_failed = env.step_numpy(state, force)
     np.testing.assert_allclose(got, want, rtol=1e-13, atol=1e-15)
     np.testing.assert_array_equal(failed, want_failed)
+    assert failed[0, 1] and np.isnan(got[0, 1]).all()
 
 
 @pytest.mark.parametrize("output, decisions", [(0.5, 23), (0.0, 5), (1.0, 5)])

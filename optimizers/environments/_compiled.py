@@ -1,6 +1,6 @@
 """The double pole's decision step compiled with numba, where numba is installed.
 
-One call advances n states by one decision (two RK4 steps), a plain loop over the states
+One call advances n states by one decision (two RK4 steps) for the networks' outputs, a plain loop over the states
 in machine code: the same equations, in the same order of operations, as
 ``DoublePole._derivatives`` and ``DoublePole._rk4`` (NEAT's ``step`` and ``rk4``). The
 vectorised numpy form pays a fixed cost per array operation (about 200 of them a
@@ -25,6 +25,7 @@ __all__ = ["decide"]
 # (imported here, when the double pole first steps: that module is loaded by then)
 from .double_pole import (  # noqa: E402
     ANGLE_LIMIT,
+    FORCE,
     GRAVITY,
     LENGTH_1,
     LENGTH_2,
@@ -59,12 +60,14 @@ def _derivatives(force, friction, y0, y1, y2, y3, y4, y5):
     return y1, x_acc, y3, a1, y5, a2
 
 
-def _decide(state, force, friction, out, failed):
+def _decide(state, outputs, friction, out, failed):
     h = 0.5 * TAU
     for i in range(state.shape[0]):
+        o = outputs[i, 0]  # clipped to [0, 1] as np.clip does (NaN stays NaN)
+        o = 0.0 if o < 0.0 else (1.0 if o > 1.0 else o)
+        f = (o - 0.5) * 2 * FORCE
         y0, y1, y2, y3, y4, y5 = (state[i, 0], state[i, 1], state[i, 2], state[i, 3],
                                   state[i, 4], state[i, 5])  # fmt: skip
-        f = force[i]
         for _ in range(SUBSTEPS):
             k1 = _derivatives(f, friction, y0, y1, y2, y3, y4, y5)
             k2 = _derivatives(f, friction, y0 + h * k1[0], y1 + h * k1[1], y2 + h * k1[2],
@@ -83,7 +86,8 @@ def _decide(state, force, friction, out, failed):
             y5 = y5 + c * (k1[5] + 2.0 * k2[5] + 2.0 * k3[5] + k4[5])
         out[i, 0], out[i, 1], out[i, 2] = y0, y1, y2
         out[i, 3], out[i, 4], out[i, 5] = y3, y4, y5
-        failed[i] = abs(y0) > X_LIMIT or abs(y2) > ANGLE_LIMIT or abs(y4) > ANGLE_LIMIT
+        # "not within the limits": a state that is not a number fails too
+        failed[i] = not (abs(y0) <= X_LIMIT and abs(y2) <= ANGLE_LIMIT and abs(y4) <= ANGLE_LIMIT)
 
 
 # module-level functions of module-level constants only: numba caches them on disk

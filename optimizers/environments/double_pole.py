@@ -93,16 +93,25 @@ class DoublePole(Environment):
         return scaled if self.velocities else scaled[..., _WITHOUT_VELOCITIES]
 
     def step(self, state, outputs):
-        force = (np.clip(outputs[..., 0], 0.0, 1.0) - 0.5) * 2 * FORCE
         decide = _compiled()
         if decide is None:
-            return self.step_numpy(state, force)
-        flat = np.ascontiguousarray(state.reshape(-1, 6), dtype=np.float64)
+            return self.step_numpy(state, self.force(outputs))
+        flat = state.reshape(-1, 6)
+        if flat.dtype != np.float64 or not flat.flags.c_contiguous:
+            flat = np.ascontiguousarray(flat, dtype=np.float64)
+        first = outputs.reshape(-1, outputs.shape[-1])  # (the kernel reads column 0)
+        if first.dtype != np.float64:
+            first = first.astype(np.float64)
         out = np.empty_like(flat)
         failed = np.empty(len(flat), dtype=bool)
-        decide(flat, np.ascontiguousarray(force.reshape(-1), dtype=np.float64),
-               self.cart_friction, out, failed)  # fmt: skip
+        decide(flat, first, self.cart_friction, out, failed)
         return out.reshape(state.shape), failed.reshape(state.shape[:-1])
+
+    @staticmethod
+    def force(outputs):
+        """The force (...,) of the outputs (..., n_outputs): (output 0 clipped to [0, 1] -
+        0.5) x 20 N; a NaN output gives a NaN force (and a failed episode)."""
+        return (np.clip(outputs[..., 0], 0.0, 1.0) - 0.5) * 2 * FORCE
 
     def step_numpy(self, state, force):
         """:meth:`step` for the forces (...,) in numpy's vectorised form (the compiled
@@ -110,10 +119,11 @@ class DoublePole(Environment):
         state = np.ascontiguousarray(np.moveaxis(state, -1, 0))  # (6, ...): a row per variable
         for _ in range(SUBSTEPS):
             state = self._rk4(force, state)
-        failed = (
-            (np.abs(state[0]) > X_LIMIT)
-            | (np.abs(state[2]) > ANGLE_LIMIT)
-            | (np.abs(state[4]) > ANGLE_LIMIT)
+        # written as "not within the limits", so a state that is not a number fails too
+        failed = ~(
+            (np.abs(state[0]) <= X_LIMIT)
+            & (np.abs(state[2]) <= ANGLE_LIMIT)
+            & (np.abs(state[4]) <= ANGLE_LIMIT)
         )
         return np.moveaxis(state, 0, -1), failed
 
