@@ -30,12 +30,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .activations import activation_code
 from .graph import CONN_FIELDS, HIDDEN, INPUT, NODE_FIELDS, OUTPUT, Graph
 from .graph_algorithms import find_sorted
 
 __all__ = ["RecurrentNetwork", "RecurrentBatch", "Stepper", "unroll"]
 
-_ACT_IDENTITY = 0
+_ACT_IDENTITY = activation_code("identity")
 
 
 def _segment_rank(owner: np.ndarray, n: int) -> np.ndarray:
