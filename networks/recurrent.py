@@ -26,8 +26,6 @@ keeps the state between decisions. Gradients through time are not provided.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 
 from .activations import activation_code
@@ -186,8 +184,7 @@ class RecurrentNetwork:
 
         arrays = {name: getattr(graph, name) for name in NODE_FIELDS + CONN_FIELDS}
         out, info = unroll(np.array([0, graph.n_nodes]), np.array([0, graph.n_connections]), arrays)
-        node_off, conn_off = out.pop("node_off"), out.pop("conn_off")
-        del node_off, conn_off
+        out.pop("node_off"), out.pop("conn_off")  # (one graph: the Graph needs no offsets)
         self.graph = graph
         self.inner = Network(Graph(**out), dtype=dtype)
         self.dtype = self.inner.dtype
@@ -295,17 +292,6 @@ class RecurrentBatch:
         owner = np.repeat(np.arange(self.n_graphs), np.diff(np.asarray(conn_off)))
         self.n_enabled = np.bincount(owner[arrays["conn_enabled"]], minlength=self.n_graphs)
         self._cols = info["state_cols"][:, None, :]  # (P, 1, M) against (P, K, n_cols)
-
-    @classmethod
-    def of_graphs(cls, graphs: Sequence[Graph], *, dtype=np.float64) -> RecurrentBatch:
-        graphs = list(graphs)
-        arrays = {
-            name: np.concatenate([getattr(g, name) for g in graphs])
-            for name in NODE_FIELDS + CONN_FIELDS
-        }
-        node_off = np.concatenate([[0], np.cumsum([g.n_nodes for g in graphs])])
-        conn_off = np.concatenate([[0], np.cumsum([g.n_connections for g in graphs])])
-        return cls(node_off, conn_off, arrays, dtype=dtype)
 
     def step(self, X, state, params=None):
         """One time step of every graph: X (n, n_in) or (P, n, n_in), state (P, n, M) ->

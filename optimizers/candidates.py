@@ -109,10 +109,7 @@ class Candidates:
 
     def take(self, k: int) -> Candidates:
         """The first k candidates (a population cut to fit the budget)."""
-        if self.params is not None:
-            return Candidates(network=self.network, params=self.params[:k])
-        graphs = [self._graphs[i] for i in range(k)]
-        return Candidates(batch=_batch(graphs, self.batch.dtype), graphs=graphs)
+        return self.subset(np.arange(k))
 
     def graph(self, i: int) -> Graph:
         """Candidate i as a Graph."""

@@ -304,15 +304,12 @@ class Study:
     def _check_combinations(self) -> None:
         for entry in self.optimizers:
             cls = get_optimizer(entry.spec.name)
+            config = entry.spec.build().config
             for i, t in enumerate(self.tasks):
                 kind = "control" if t.task.task_type == "control" else "dataset"
                 if kind not in getattr(cls, "problem_kinds", ("dataset", "control")):
                     _fail(f"optimizers.{entry.label}", _wrong_kind(entry.spec.name, i, t.key, kind))
-                why = (
-                    cls.refuses(entry.spec.build().config, kind)
-                    if hasattr(cls, "refuses")
-                    else None
-                )
+                why = cls.refuses(config, kind) if hasattr(cls, "refuses") else None
                 if why is not None:
                     _fail(f"optimizers.{entry.label}", f"{why}: tasks[{i}] ({t.key})")
                 arch = self.network_for(t, entry)

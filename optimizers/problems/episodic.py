@@ -66,11 +66,6 @@ class Trajectory:
         self.observations, self.outputs = observations, outputs
         self.actions, self.alive, self.rewards = actions, alive, rewards
 
-    @property
-    def lengths(self) -> np.ndarray:
-        """(P, K) decisions of each episode (its return)."""
-        return self.alive.sum(axis=0)
-
 
 class StepBudget:
     """What a rollout may still spend, decision by decision: :meth:`take` charges one time
