@@ -12,7 +12,14 @@ import pandas as pd
 
 from networks import Graph
 
-from .store import REPORTED, RUN_COLUMNS, STORE_FILE, check_store, connect_readonly
+from .curve_columns import read_columns
+from .store import (
+    REPORTED,
+    RUN_COLUMNS,
+    STORE_FILE,
+    check_store,
+    connect_readonly,
+)
 
 __all__ = ["load", "StudyResults"]
 
@@ -61,6 +68,8 @@ class StudyResults:
                 "SELECT provenance FROM sessions ORDER BY id DESC LIMIT 1"
             ).fetchone()
             self.provenance = json.loads(session[0]) if session else {}
+            meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
+            self._schema = int(meta["schema_version"])
             where = "" if all_runs else " WHERE run_id IN (SELECT run_id FROM spec_runs)"
             self._where = where
             cols = [c for c in RUN_COLUMNS if c not in _JSON_RUN_COLUMNS]
@@ -88,12 +97,10 @@ class StudyResults:
         keys = self._runs[["run_id", "task", "optimizer", "optimizer_name", "repetition", "metric"]]
         con = connect_readonly(self.path)  # read when first asked for: the runs are quick
         try:
-            points = pd.read_sql_query(
-                f"SELECT * FROM curves{self._where} ORDER BY run_id, point", con
-            )
+            read = self._from_columns if self._schema >= 3 else self._from_rows
+            curves = read(con, keys)
         finally:
             con.close()
-        curves = keys.merge(points, on="run_id", how="inner", validate="one_to_many")
         reported = sorted(c for c in curves.columns if c.startswith(REPORTED))
         curves = curves[[c for c in curves.columns if c not in reported] + reported]
         names = {c: c[len(REPORTED) :] for c in reported}
@@ -107,6 +114,24 @@ class StudyResults:
         for c in ("samples", "evaluations", "macs", "seconds", "train_loss", "train_metric",
                   "val_loss", "val_metric", "test_loss", "test_metric", "best_objective"):  # fmt: skip
             curves[c] = curves[c].astype(float)
+        return curves
+
+    def _from_rows(self, con: sqlite3.Connection, keys: pd.DataFrame) -> pd.DataFrame:
+        """The long table read as it is (a schema-2 store's only copy of the curves)."""
+        points = pd.read_sql_query(f"SELECT * FROM curves{self._where} ORDER BY run_id, point", con)
+        return keys.merge(points, on="run_id", how="inner", validate="one_to_many")
+
+    def _from_columns(self, con: sqlite3.Connection, keys: pd.DataFrame) -> pd.DataFrame:
+        """The same table from the runs' column BLOBs (see :mod:`studies.curve_columns`)."""
+        rows = con.execute(f"SELECT run_id, name, kind, data FROM curve_columns{self._where}")
+        lengths, columns = read_columns(rows, keys["run_id"].tolist())
+        curves = keys.iloc[np.repeat(np.arange(len(keys)), lengths)].reset_index(drop=True)
+        # every column of the long table, in its order, as reading it would give them: a
+        # column none of these runs reports is all NULL there
+        names = [r[1] for r in con.execute("PRAGMA table_info(curves)") if r[1] != "run_id"]
+        for name in names:
+            column = columns.get(name, [None] * len(curves))
+            curves[name] = column if isinstance(column, np.ndarray) else pd.Series(column)
         return curves
 
     def graph(self, run_id: str) -> Graph:

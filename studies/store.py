@@ -1,6 +1,8 @@
 """The study store: ``DIR/study.sqlite``, written by the process running the study only.
 
-One transaction per finished run (its row and its curve together), WAL journal, inserts
+One transaction per finished run (its row and its curve together: the curve both as the
+long ``curves`` table, one row per recorded step, and a column per run for fast loading, see
+:mod:`studies.curve_columns`), WAL journal, inserts
 idempotent on the run id: a ``kill -9`` at any moment leaves every committed run complete
 and nothing half-written, and a run committed just before the kill is never run twice. A
 directory holds one study; another study's store, a file that is not a store and a store of
@@ -10,6 +12,7 @@ a newer schema are refused with one line, and the file is left untouched.
 from __future__ import annotations
 
 import datetime as _dt
+import itertools
 import math
 import sqlite3
 from contextlib import contextmanager
@@ -18,6 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from ._json import canonical
+from .curve_columns import CREATE as CURVE_COLUMNS_TABLE
+from .curve_columns import encode_column
 
 __all__ = [
     "Store",
@@ -30,7 +35,8 @@ __all__ = [
     "connect_readonly",
 ]
 
-SCHEMA_VERSION = 2  # 2: curves measure the test split too
+SCHEMA_VERSION = 3  # 2: curves measure the test split too; 3: and are kept a column per run too
+READABLE_SCHEMAS = (2, 3)  # 2: loaded from the long table; opened for writing, made 3
 STORE_FILE = "study.sqlite"
 
 RUN_COLUMNS = (
@@ -62,6 +68,7 @@ CREATE TABLE IF NOT EXISTS sessions (
 CREATE TABLE IF NOT EXISTS spec_runs (run_id TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS runs ({", ".join(c + (" TEXT PRIMARY KEY" if c == "run_id" else "") for c in RUN_COLUMNS)});
 CREATE TABLE IF NOT EXISTS curves ({", ".join(CURVE_COLUMNS)}, PRIMARY KEY (run_id, point)) WITHOUT ROWID;
+{CURVE_COLUMNS_TABLE};
 """
 
 
@@ -116,7 +123,7 @@ def check_store(path: Path, study_name: str | None) -> bool:
         raise StoreError(
             f"{path} was written by a newer neuroarena (store schema {version}, this one reads up to {SCHEMA_VERSION}); upgrade neuroarena"
         )
-    if 1 <= version < SCHEMA_VERSION:
+    if 1 <= version < min(READABLE_SCHEMAS):
         raise StoreError(
             f"{path} was written by an earlier neuroarena (store schema {version}; this one "
             f"writes {SCHEMA_VERSION}, whose curves measure the test split too); run the study "
@@ -165,6 +172,9 @@ class Store:
                 "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?), ('study', ?), ('created', ?)",
                 (str(SCHEMA_VERSION), study_name, _now()),
             )
+            version = con.execute("SELECT value FROM meta WHERE key = 'schema_version'")
+            if int(version.fetchone()[0]) == 2:
+                _upgrade_2_to_3(con)
             con.execute("COMMIT")
         except sqlite3.Error as exc:
             raise StoreError(f"cannot write the store {path}: {exc}") from None
@@ -234,32 +244,56 @@ class Store:
         ids = [(r,) for r in run_ids]
         with self._transaction() as con:
             con.executemany("DELETE FROM curves WHERE run_id = ?", ids)
+            con.executemany("DELETE FROM curve_columns WHERE run_id = ?", ids)
             con.executemany("DELETE FROM runs WHERE run_id = ?", ids)
 
     # -- runs -------------------------------------------------------------------------
     def write(self, record: dict) -> bool:
         """Store one finished run and its curve in one transaction; False if it was
         already there (nothing is written twice)."""
-        row, reported, curve = record_rows(record)
+        row, reported, columns = _record_columns(record)
         with self._transaction() as con:
             cur = con.execute(
                 f"INSERT OR IGNORE INTO runs ({', '.join(RUN_COLUMNS)}) VALUES ({', '.join('?' * len(RUN_COLUMNS))})",
                 row,
             )
             new = cur.rowcount == 1
-            if new and curve:
-                have = {r[1].lower() for r in con.execute("PRAGMA table_info(curves)")}
-                for key in reported:  # SQLite's column names ignore case
+            if new and columns[0][0]:
+                # SQLite's column names ignore case: a reported key goes into the column
+                # that already holds it whatever its case, in both tables
+                have = {r[1].lower(): r[1] for r in con.execute("PRAGMA table_info(curves)")}
+                for key in reported:
                     if (REPORTED + key).lower() not in have:
                         con.execute(f"ALTER TABLE curves ADD COLUMN {_quote(REPORTED + key)}")
-                        have.add((REPORTED + key).lower())
-                names = [*CURVE_COLUMNS, *(REPORTED + k for k in reported)]
+                        have[(REPORTED + key).lower()] = REPORTED + key
+                names = [*CURVE_COLUMNS, *(have[(REPORTED + k).lower()] for k in reported)]
                 con.executemany(
                     f"INSERT OR IGNORE INTO curves ({', '.join(map(_quote, names))}) "
                     f"VALUES ({', '.join('?' * len(names))})",
-                    curve,
+                    zip(*(cells for cells, _ in columns)),
+                )
+                con.executemany(
+                    "INSERT OR IGNORE INTO curve_columns VALUES (?, ?, ?, ?)",
+                    (
+                        (record["run_id"], name, *encode_column(cells, floats))
+                        for name, (cells, floats) in zip(names[1:], columns[1:])
+                    ),
                 )
         return new
+
+
+def _upgrade_2_to_3(con: sqlite3.Connection) -> None:
+    """Keep a schema-2 store's curves a column per run too (inside the caller's
+    transaction), so that it can be resumed and loads as fast as a new one."""
+    cursor = con.execute("SELECT * FROM curves ORDER BY run_id, point")
+    names = [d[0] for d in cursor.description]
+    for run_id, rows in itertools.groupby(cursor.fetchall(), key=lambda r: r[0]):
+        columns = list(zip(*rows))[1:]
+        con.executemany(
+            "INSERT OR IGNORE INTO curve_columns VALUES (?, ?, ?, ?)",
+            ((run_id, n, *encode_column(list(c))) for n, c in zip(names[1:], columns)),
+        )
+    con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
 
 
 def _quote(name: str) -> str:
@@ -275,20 +309,28 @@ def _cell(value):
     return _dumps(np.asarray(value).tolist() if isinstance(value, np.ndarray) else value)
 
 
-def _column(values: list) -> list:
-    """One curve column as SQLite stores it, converted a column at a time."""
+def _column(values: list) -> tuple[list, np.ndarray | None]:
+    """One curve column as SQLite stores it, converted a column at a time, and as float64
+    when it is numeric."""
     try:
         column = np.asarray(values, dtype=np.float64)  # None -> NaN -> NULL
     except (TypeError, ValueError):
         column = None
     if column is not None and column.ndim == 1:
-        return column.tolist()
-    return [_cell(v) for v in values]  # lists (NEAT's species sizes), text
+        return column.tolist(), column
+    return [_cell(v) for v in values], None  # lists (NEAT's species sizes), text
 
 
 def record_rows(record: dict) -> tuple[tuple, list[str], list[tuple]]:
     """A run record (see :func:`studies.execute.execute`) as a runs row, and the curve's
     reported keys and rows."""
+    row, reported, columns = _record_columns(record)
+    return row, reported, list(zip(*(cells for cells, _ in columns)))
+
+
+def _record_columns(record: dict) -> tuple[tuple, list[str], list[tuple[list, np.ndarray | None]]]:
+    """The runs row, the reported keys, and the curve's columns (``CURVE_COLUMNS`` then the
+    reported ones), each as (what SQLite stores, float64 or None)."""
     metric = record["metric"]
     scores = record.get("scores") or {}
     result = record.get("result") or {}
@@ -325,11 +367,10 @@ def record_rows(record: dict) -> tuple[tuple, list[str], list[tuple]]:
         f"test_{metric}": "test_metric", "best_objective": "best_objective",
     }  # fmt: skip
     reported = list(dict.fromkeys(k for p in points for k in p if k not in fixed))
-    columns = [[record["run_id"]] * len(points), list(range(len(points)))]
+    columns = [([record["run_id"]] * len(points), None), (list(range(len(points))), None)]
     columns += [
-        [p.get(k) for p in points] if k == "steps" else _column([p.get(k) for p in points])
+        ([p.get(k) for p in points], None) if k == "steps" else _column([p.get(k) for p in points])
         for k in fixed
     ]
     columns += [_column([p.get(k) for p in points]) for k in reported]
-    curve = list(zip(*columns))
-    return row, reported, curve
+    return row, reported, columns

@@ -416,8 +416,10 @@ def test_list_reports_of_constant_length_are_stored_as_lists(tmp_path):
         point["sizes"] = [30]  # the same length every step
         point["Sigma"], point["sigma"] = 1.0, 2.0  # names SQLite takes for the same column
     with Store.open(tmp_path, "x") as store:
+        store.set_spec(study.to_json(), {}, [record["run_id"]])
         assert store.write(record) and not store.write(record)
     curves = load(tmp_path).curves
+    assert len(curves) == len(record["result"]["curve"]) > 0
     assert all(v == [30] for v in curves["sizes"])
 
 
