@@ -132,6 +132,7 @@ def fit(
     on_step: Callable[[dict], None] | None = None,
     measure: Callable[[Graph], dict] | None = None,
     stop: Callable[[dict], bool] | None = None,
+    screen: Callable[[dict], bool] | None = None,
 ) -> RunResult:
     """Run ``optimizer`` on ``problem`` until ``budget`` is spent or the optimizer is done.
 
@@ -150,9 +151,16 @@ def fit(
     ``best()`` is the same Graph as at the last record, its figures are not measured again.
     ``stop(record)``: the run ends after a recorded step for which it is true (e.g. the
     task is solved: cost-to-target is then the cost of the run, as the NEAT paper counts).
+    With ``stop``, the optimizer's :meth:`~Optimizer.nominee` (NEAT: one species champion
+    per generation, as NEAT's code tests them) is measured too at each recorded step, by
+    the same ruler (unmetered, as NEAT does not count those tests, and outside the run's
+    seconds); ``screen(figures)``, when given, says whether the ruler's figures are worth
+    ``measure``-ing further (a nominee that cannot be solved skips an expensive test). A
+    nominee for which ``stop`` is true ends the run as its best network, recorded as the
+    last point of the curve.
     """
     _check_args(optimizer, problem, budget, rng, record_every, max_seconds,
-                on_step=on_step, measure=measure, stop=stop)  # fmt: skip
+                on_step=on_step, measure=measure, stop=stop, screen=screen)  # fmt: skip
     if initial is None:
         initial = Architecture()
     if isinstance(initial, Architecture):
@@ -166,6 +174,7 @@ def fit(
     status = Status.DONE
 
     measured: list = [None, {}, {}]  # the Graph measured last: the ruler's, measure's figures
+    winner: list = []  # a nominee that reached the target: the run's best
 
     def record(info: dict) -> bool:
         nonlocal measuring
@@ -177,11 +186,24 @@ def fit(
         row["best_objective"] = optimizer.best_value
         for k, v in info.items():
             row[k if k not in row else f"opt_{k}"] = v
+        reached = stop is not None and bool(stop(row))
+        if stop is not None and not reached:
+            nominee = optimizer.nominee()
+            if nominee is not None and nominee[0] is not best:
+                graph, objective = nominee
+                figures = problem.score(graph)
+                if screen is None or screen(figures):
+                    more = {} if measure is None else measure(graph)
+                    tried = {**row, **figures, **more, "best_objective": objective}
+                    if bool(stop(tried)):
+                        winner.append(graph)
+                        measured[:] = [graph, figures, more]
+                        row, reached = tried, True
         curve.append(row)
         measuring += time.perf_counter() - t1
         if on_step is not None:
             on_step(row)
-        return stop is not None and bool(stop(row))
+        return reached
 
     info: dict = {}
     while not optimizer.done and not budget.spent(meter):
@@ -198,7 +220,7 @@ def fit(
             break  # the run reached what it was asked to
     if meter.steps and (not curve or curve[-1]["steps"] != meter.steps):
         record(info)  # the last step is always recorded
-    best = optimizer.best()
+    best = winner[0] if winner else optimizer.best()
     metrics = dict(measured[1]) if best is measured[0] else problem.score(best)
     if status is Status.DONE and (
         optimizer.diverged or not all(math.isfinite(v) for v in metrics.values())

@@ -90,6 +90,13 @@ def execute_pickled(run_id: str, blob: bytes) -> dict:
     return execute(run)
 
 
+def _stopping(task) -> dict:
+    """``fit``'s stop (and screen) for a task that ends its runs at the target."""
+    if not getattr(task, "stop_at_target", False):
+        return {}
+    return {"stop": task.solved, "screen": getattr(task, "screen", None)}
+
+
 def _execute(run: RunSpec, t0: float) -> dict:
     task = run.task
     splits = task.splits(split_rng(run.study_seed, task.key, run.repetition))
@@ -107,7 +114,7 @@ def _execute(run: RunSpec, t0: float) -> dict:
         record_every=run.record_every,
         max_seconds=run.max_run_seconds,
         measure=test_scores,
-        stop=task.solved if getattr(task, "stop_at_target", False) else None,
+        **_stopping(task),
     )
     scores = {**result.metrics, **test_scores(result.best)}
     status = Status(result.status)

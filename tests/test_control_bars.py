@@ -24,8 +24,9 @@ def study_run(task_name: str, optimizer: str, seed: int, budget: Budget | None =
     problem = task.problem(splits)
     initial = task.network.build(problem.n_inputs, problem.n_outputs, rng=rng)
     test = task.test_scorer(problem, splits)
+    stopping = dict(stop=task.solved, screen=task.screen) if task.stop_at_target else {}
     result = fit(optimizers.get(optimizer)(**params), problem, budget or task.budget, rng,
-                 initial=initial, measure=test, stop=task.solved if task.stop_at_target else None)  # fmt: skip
+                 initial=initial, measure=test, **stopping)  # fmt: skip
     scores = {**result.metrics, **test(result.best)}
     return task.solved(scores), result.meter["evaluations"], scores
 

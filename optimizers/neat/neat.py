@@ -100,6 +100,7 @@ class NEAT(Optimizer):
         self.fitness: np.ndarray | None = None
         self.population: list[Graph] = []
         self._next_species = 0
+        self._tested: set[int] = set()  # species whose champion was put forward this round
         self._seed()
 
     def _start_graph(self) -> Graph:
@@ -165,6 +166,29 @@ class NEAT(Optimizer):
         self.population, self.values = graphs, values
         self.fitness = self.problem.fitness(values)
         return self._record()
+
+    def nominee(self) -> tuple[Graph, float] | None:
+        """One species champion per generation, as NEAT's code tests them on the double
+        pole: the champion of the best species (by its champion's fitness) not put forward
+        yet; once every living species has been, the round starts again."""
+        f = self.fitness
+        if f is None or not len(f):
+            return None
+        best = np.full(len(self.species_id), -np.inf)
+        np.maximum.at(best, self.labels, f)
+        ranked = np.argsort(-best, kind="stable")
+        ranked = ranked[np.isfinite(best[ranked])]
+        if not len(ranked):
+            return None
+        fresh = ranked[~np.isin(self.species_id[ranked], list(self._tested))]
+        if not len(fresh):
+            self._tested.clear()
+            fresh = ranked
+        s = int(fresh[0])
+        self._tested.add(int(self.species_id[s]))
+        members = np.flatnonzero(self.labels == s)
+        i = int(members[np.argmax(f[members])])
+        return self.population[i], float(self.values[i])
 
     def _record(self) -> dict:
         g, values, f = self.genomes, self.values, self.fitness

@@ -153,6 +153,17 @@ class ControlTask(NamedParams):
     def test_scores(self, problem, graph: Graph, splits: ControlSplits) -> dict:
         return self.test_scorer(problem, splits)(graph)
 
+    def screen(self, figures: dict) -> bool:
+        """Whether the loop's figures of a network put forward for the success test (see
+        ``optimizers.fit``) can still reach the target: on the double pole, a network that
+        does not balance 100,000 decisions skips the 625-start test, as in NEAT's code."""
+        if self.target is None:
+            return False
+        if self.target_split != "train":
+            return True
+        value = float(figures.get("train_return", math.nan))
+        return not math.isnan(value) and value >= self.target
+
     def solved(self, metrics: dict) -> bool:
         if self.target is None:
             return False
