@@ -11,17 +11,25 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-import numpy as np
-
-from networks import ACTIVATIONS, activation_code
 from optimizers import Architecture, Budget, OptimizerSpec
 from optimizers import get as get_optimizer
 
 from ._json import canonical
 from ._json import plain as _plain
 from .runspec import RunSpec
+from .spec_fields import (
+    StudyError,
+    _budget,
+    _differentiable,
+    _fail,
+    _integer,
+    _network,
+    _overrides,
+    _param_error,
+    _wrong_kind,
+)
 from .tasks import Task, get_task
 
 __all__ = ["Study", "StudyError", "OptimizerEntry", "TaskEntry"]
@@ -39,82 +47,6 @@ TOP_LEVEL = (
     "blas_threads",
     "record_every",
 )
-NETWORK_KEYS = ("hidden", "activation", "output_activation", "recurrent")
-
-
-class StudyError(ValueError):
-    """A study that cannot run: the message names the field path and what to change."""
-
-
-def _fail(path: str, message: str):
-    raise StudyError(f"{path}: {message}" if path else message)
-
-
-def _integer(path: str, value, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        _fail(path, f"must be an integer >= {low}, got {value!r}")
-    return int(value)
-
-
-def _budget(path: str, value) -> Budget:
-    if isinstance(value, Budget):
-        return value
-    if not isinstance(value, Mapping):
-        _fail(path, f"must be a table of limits (e.g. evaluations = 5000), got {value!r}")
-    known = ("samples", "evaluations", "macs", "seconds", "steps")
-    for k in value:
-        if k not in known:
-            _fail(f"{path}.{k}", f"unknown budget unit; known: {', '.join(known)}")
-    try:
-        return Budget(**dict(value))
-    except ValueError as exc:
-        message = str(exc)
-        for k in value:  # "Budget.evaluations must be ..." -> "budget.evaluations: must be ..."
-            if message.startswith(f"Budget.{k} "):
-                _fail(f"{path}.{k}", message[len(f"Budget.{k} ") :])
-        _fail(path, message.replace("Budget.", ""))
-
-
-def _network(path: str, value) -> Architecture:
-    if isinstance(value, Architecture):
-        return value
-    if not isinstance(value, Mapping):
-        _fail(
-            path,
-            f"must be a table (hidden, activation, output_activation, recurrent), got {value!r}",
-        )
-    for k in value:
-        if k not in NETWORK_KEYS:
-            _fail(f"{path}.{k}", f"unknown network key; known: {', '.join(NETWORK_KEYS)}")
-    try:
-        return Architecture(**dict(value))
-    except (ValueError, TypeError) as exc:
-        message = str(exc)
-        for k in NETWORK_KEYS:  # "activation: unknown ..." -> "network.activation: unknown ..."
-            if message.startswith(f"{k}: "):
-                _fail(f"{path}.{k}", message[len(k) + 2 :])
-        if message.startswith("hidden "):
-            _fail(f"{path}.hidden", message[len("hidden ") :])
-        _fail(path, message)
-
-
-def _wrong_kind(optimizer: str, i: int, key: str, kind: str) -> str:
-    """Why ``optimizer`` cannot run on tasks[i] (a task of the other ``kind``)."""
-    if kind == "control":
-        return (
-            f"{optimizer} needs target outputs to backpropagate, and tasks[{i}] ({key}) is a "
-            "control task; compare it with policy-gradient, neat, cmaes, ga, es or random-search"
-        )
-    return (
-        f"{optimizer} learns from episodes, and tasks[{i}] ({key}) is a dataset; "
-        "train it with backprop, neat, cmaes, ga, es or random-search"
-    )
-
-
-def _differentiable(arch: Architecture) -> list[str]:
-    """The activations of ``arch`` that have no derivative."""
-    names = {arch.activation, arch.output_activation}
-    return sorted(n for n in names if not ACTIVATIONS[activation_code(n)].differentiable)
 
 
 @dataclass(frozen=True)
@@ -124,6 +56,9 @@ class TaskEntry:
     task: Task
     budget: Budget
     network: Architecture | None = None  # the task entry's own network, if any
+    # optimizer label -> parameters that label gets on this task only (NEAT's population
+    # of 1,000 on the double pole without velocities)
+    optimizers: Mapping[str, dict] = field(default_factory=dict)
 
     @property
     def key(self) -> str:
@@ -155,7 +90,9 @@ class Study:
     table) for every run, equal compute for every optimizer; a task's own ``budget`` table
     overrides it for that task; with neither, the task's default budget. ``network``: the
     fixed-topology network (overrides each task's default; a task entry's own ``network``
-    table overrides it for that task, and an optimizer's own ``network`` overrides all).
+    table overrides it for that task, and an optimizer's own ``network`` overrides all). A
+    task entry's ``optimizers`` table gives labels parameters on that task only, e.g.
+    ``{"name": "double-pole-nv", "optimizers": {"neat": {"population": 1000}}}``.
     ``seed``: the study seed (an integer >= 0). ``max_run_seconds``: a
     safety limit per run (not a budget). ``blas_threads``: BLAS threads per run (1 keeps
     results identical whatever the worker count). ``record_every``: curve resolution.
@@ -206,6 +143,7 @@ class Study:
         self.network = None if network is None else _network("network", network)
         self.tasks = self._tasks(tasks)
         self.optimizers = self._optimizers(optimizers)
+        self._specs = self._task_specs()
         self._check_combinations()
 
     # -- validation -------------------------------------------------------------------
@@ -218,6 +156,7 @@ class Study:
         for i, entry in enumerate(tasks):
             path = f"tasks[{i}]"
             budget = network = None
+            overrides: dict = {}
             if isinstance(entry, Task):
                 task = entry
             elif isinstance(entry, (str, Mapping)):
@@ -227,6 +166,8 @@ class Study:
                         budget = _budget(f"{path}.budget", entry.pop("budget"))
                     if "network" in entry:
                         network = _network(f"{path}.network", entry.pop("network"))
+                    if "optimizers" in entry:
+                        overrides = _overrides(f"{path}.optimizers", entry.pop("optimizers"))
                 try:
                     task = get_task(entry)
                 except ValueError as exc:
@@ -238,7 +179,7 @@ class Study:
             else:
                 _fail(path, f"must be a task name, a table with a name, or a Task, got {entry!r}")
             budget = budget or self.budget or task.budget
-            entries.append(TaskEntry(task, budget, network))
+            entries.append(TaskEntry(task, budget, network, overrides))
         keys = [e.key for e in entries]
         for i, k in enumerate(keys):
             if k in keys[:i]:
@@ -301,11 +242,38 @@ class Study:
             _fail(*_param_error(path, str(exc), params))
         return OptimizerEntry(label, spec, network)
 
+    def _task_specs(self) -> dict[tuple[int, str], OptimizerSpec]:
+        """Each optimizer's spec on each task: its entry's parameters, with what the task
+        entry sets for its label on top (each checked like the entry itself)."""
+        labels = {o.label: o for o in self.optimizers}
+        specs = {}
+        for i, t in enumerate(self.tasks):
+            for label in t.optimizers:
+                if label not in labels:
+                    _fail(
+                        f"tasks[{i}].optimizers.{label}",
+                        f"no optimizer labelled {label!r} in this study; labels: {', '.join(labels)}",
+                    )
+            for o in self.optimizers:
+                spec = o.spec
+                if o.label in t.optimizers:
+                    params = {**o.spec.params, **t.optimizers[o.label]}
+                    try:
+                        spec = OptimizerSpec(o.spec.name, params)
+                    except (ValueError, TypeError) as exc:
+                        _fail(*_param_error(f"tasks[{i}].optimizers.{o.label}", str(exc), params))
+                specs[i, o.label] = spec
+        return specs
+
+    def spec_for(self, task: TaskEntry, optimizer: OptimizerEntry) -> OptimizerSpec:
+        """The optimizer as it runs on ``task`` (its parameters, the task entry's on top)."""
+        return self._specs[self.tasks.index(task), optimizer.label]
+
     def _check_combinations(self) -> None:
         for entry in self.optimizers:
             cls = get_optimizer(entry.spec.name)
-            config = entry.spec.build().config
             for i, t in enumerate(self.tasks):
+                config = self._specs[i, entry.label].build().config
                 kind = "control" if t.task.task_type == "control" else "dataset"
                 if kind not in getattr(cls, "problem_kinds", ("dataset", "control")):
                     _fail(f"optimizers.{entry.label}", _wrong_kind(entry.spec.name, i, t.key, kind))
@@ -367,7 +335,7 @@ class Study:
                         RunSpec(
                             task=t.task,
                             label=o.label,
-                            optimizer=o.spec,
+                            optimizer=self.spec_for(t, o),
                             network=self.network_for(t, o),
                             budget=t.budget,
                             repetition=rep,
@@ -393,6 +361,7 @@ class Study:
                     "fingerprint": t.task.fingerprint,
                     "budget": t.budget.limits(),
                     "network": None if t.network is None else t.network.to_dict(),
+                    **({"optimizers": _plain(dict(t.optimizers))} if t.optimizers else {}),
                 }
                 for t in self.tasks
             ],
@@ -425,18 +394,3 @@ class Study:
             f"Study({self.name!r}: {len(self.tasks)} task(s) x {len(self.optimizers)} optimizer(s)"
             f" x {self.seeds} seed(s))"
         )
-
-
-def _param_error(path: str, message: str, params: dict) -> tuple[str, str]:
-    """An optimizer's ``lr must be > 0`` as the field path ``<path>.lr`` and ``must be > 0``."""
-    for p in sorted(params, key=len, reverse=True):
-        if message.startswith(f"{p} "):
-            return f"{path}.{p}", message[len(p) + 1 :]
-    unknown = re.match(r"^[\w.-]+: unknown parameter\(s\) ([\w, ]+); (known: .*)$", message)
-    if unknown:  # "backprop: unknown parameter(s) lrr; known: ..." -> "<path>.lrr: unknown ..."
-        names = unknown.group(1).split(", ")
-        return (
-            f"{path}.{names[0]}",
-            f"unknown parameter{'s ' + ', '.join(names) if len(names) > 1 else ''}; {unknown.group(2)}",
-        )
-    return path, message

@@ -23,6 +23,8 @@ def study_toml(spec: dict) -> str:
             entry["budget"] = t["budget"]
         if t.get("network"):
             entry["network"] = _plain(t["network"])
+        if t.get("optimizers"):
+            entry["optimizers"] = _plain(t["optimizers"])
         tasks.append(entry)
     out["tasks"] = tasks
     if spec.get("network"):

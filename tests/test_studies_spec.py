@@ -111,6 +111,13 @@ def test_a_toml_study_reads_as_its_python_twin(tmp_path):
             {"optimizers": {"a": {"optimizer": "backprop", "network": {"activation": "step"}}}},
             r"^optimizers\.a\.network: backprop needs gradients",
         ),
+        ({"tasks": [{"name": "xor", "optimizers": {"nope": {"lr": 1}}}]}, r"^tasks\[0\]\.optimizers\.nope: no optimizer labelled 'nope' in this study; labels: adam, ga$"),
+        ({"tasks": [{"name": "xor", "optimizers": {"adam": {"lr": -2}}}]}, r"^tasks\[0\]\.optimizers\.adam\.lr: must be > 0, got -2$"),
+        ({"tasks": [{"name": "xor", "optimizers": {"adam": {"lrr": 2}}}]}, r"^tasks\[0\]\.optimizers\.adam\.lrr: unknown parameter"),
+        ({"tasks": [{"name": "xor", "optimizers": {"adam": {"budget": {"evaluations": 9}}}}]}, r"^tasks\[0\]\.optimizers\.adam\.budget: a task entry sets only an optimizer's parameters.*same compute"),
+        ({"tasks": [{"name": "xor", "optimizers": {"adam": {"optimizer": "ga"}}}]}, r"^tasks\[0\]\.optimizers\.adam\.optimizer: a task entry sets only"),
+        ({"tasks": [{"name": "xor", "optimizers": {"adam": 3}}]}, r"^tasks\[0\]\.optimizers\.adam: must be a table of that optimizer's parameters"),
+        ({"tasks": [{"name": "xor", "optimizers": ["adam"]}]}, r"^tasks\[0\]\.optimizers: must be a table"),
     ],
 )  # fmt: skip
 def test_a_bad_study_is_refused_naming_the_field(changes, message):
@@ -266,6 +273,28 @@ def test_a_task_entry_may_carry_its_own_network():
     }  # fmt: skip
 
 
+def test_a_task_entry_may_give_an_optimizer_parameters_on_that_task_only():
+    plain = Study(**base(tasks=["xor", "iris"], optimizers={"ga": "ga", "neat": "neat"}))
+    tuned = Study(
+        **base(
+            tasks=["xor", {"name": "iris", "optimizers": {"neat": {"population": 40}}}],
+            optimizers={"ga": "ga", "neat": "neat"},
+        )
+    )
+    before = {(r.task.key, r.label, r.repetition): r for r in plain.runs()}
+    after = {(r.task.key, r.label, r.repetition): r for r in tuned.runs()}
+    assert before.keys() == after.keys()
+    for key, run in after.items():
+        config = run.optimizer.build().config
+        if key[:2] == ("iris", "neat"):
+            assert config.population == 40 and run.run_id != before[key].run_id
+        else:  # every other run is the same run as without the override
+            assert run.run_id == before[key].run_id
+            assert config == before[key].optimizer.build().config
+    assert tuned.to_dict()["tasks"][1]["optimizers"] == {"neat": {"population": 40}}
+    assert "optimizers" not in tuned.to_dict()["tasks"][0]
+
+
 def test_a_stored_spec_written_as_toml_runs_the_same_runs(tmp_path):
     from studies import catalog
     from studies.spec_toml import study_toml
@@ -274,7 +303,15 @@ def test_a_stored_spec_written_as_toml_runs_the_same_runs(tmp_path):
         name="toml-back",
         seed=3,
         seeds=2,
-        tasks=["xor", {"name": "parity", "bits": 4, "budget": {"evaluations": 500}}],
+        tasks=[
+            "xor",
+            {
+                "name": "parity",
+                "bits": 4,
+                "budget": {"evaluations": 500},
+                "optimizers": {"small-neat": {"population": 30}, "adam": {"lr": 0.01}},
+            },
+        ],  # fmt: skip
         optimizers={
             "adam": ("backprop", {"lr": 0.05, "rule": "adam"}),
             "small-neat": ("neat", {"population": 20}),
@@ -285,7 +322,7 @@ def test_a_stored_spec_written_as_toml_runs_the_same_runs(tmp_path):
         max_run_seconds=60,
         record_every=2,
     )
-    for study in (own, catalog.load("quickstart")):
+    for study in (own, catalog.load("quickstart"), catalog.load("control")):
         path = tmp_path / f"{study.name}.toml"
         path.write_text(study_toml(study.to_dict()), encoding="utf-8")
         again = load_study(path)
