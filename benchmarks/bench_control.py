@@ -9,9 +9,11 @@ replaces, one individual at a time, each decision its own forward pass and the s
 physics of the same equations in Python floats (the fastest honest form of that loop:
 math, no numpy per scalar). Target >= 50x the loop. The double pole is also timed with
 numpy's vectorised physics in place of the numba-compiled decision (what runs where numba
-is missing). Gymnasium's CartPole-v1 vector env is
-not compared (gymnasium is not installed here). Medians over ``--repeats``; prints a table,
-then one JSON line (the last line).
+is missing). Where Gymnasium is installed, cartpole is also timed through Gymnasium's own
+vectorised CartPole-v1 (``gymnasium.make_vec(..., vectorization_mode="vector_entry_point")``,
+its numpy CartPoleVectorEnv, the fastest form it offers; it resets finished episodes
+itself), the same 150 networks deciding with one batched forward pass per step, as ours
+do. Medians over ``--repeats``; prints a table, then one JSON line (the last line).
 
     .venv/bin/python benchmarks/bench_control.py [--steps 200] [--repeats 3]
 """
@@ -114,6 +116,26 @@ def loop(env, net, params, steps, rng) -> float:
     return time.perf_counter() - t0
 
 
+def gymnasium_cartpole(net, params, steps, seed) -> float | None:
+    """Seconds for ``steps`` decisions of the population through Gymnasium's vectorised
+    CartPole-v1 (None where Gymnasium is not installed)."""
+    try:
+        import gymnasium
+    except ImportError:
+        return None
+    env = gymnasium.make_vec(
+        "CartPole-v1", num_envs=POPULATION, vectorization_mode="vector_entry_point"
+    )
+    obs, _ = env.reset(seed=seed)
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        out = net.forward(obs.astype(np.float64)[:, None, :], params, check=False)
+        obs, *_ = env.step((out[:, 0, 0] > 0).astype(np.int64))
+    seconds = time.perf_counter() - t0
+    env.close()
+    return seconds
+
+
 @contextlib.contextmanager
 def numpy_physics():
     """The double pole stepped by its numpy form (as where numba is missing)."""
@@ -141,6 +163,7 @@ def main() -> None:
         params = net.params + 0.3 * np.random.default_rng(1).standard_normal(
             (POPULATION, net.n_params)
         )
+        lockstep(env, net, params, 5, np.random.default_rng(2))  # numba's compile or cache load
         ours = [
             lockstep(env, net, params, args.steps, np.random.default_rng(2))
             for _ in range(args.repeats)
@@ -162,6 +185,13 @@ def main() -> None:
                 )
             rows.append((f"{env.name} (numpy)", decisions / plain, decisions / t, t / plain))
             out[env.name]["numpy_lockstep_per_s"] = round(decisions / plain)
+        else:
+            gym = [gymnasium_cartpole(net, params, args.steps, 2) for _ in range(args.repeats)]
+            if gym[0] is not None:
+                g = statistics.median(gym)
+                rows.append(("gymnasium CartPole-v1", decisions / g, decisions / t, t / g))
+                out["gymnasium_cartpole"] = {"vector_env_per_s": round(decisions / g),
+                                             "ours_vs_gymnasium": round(g / o, 2)}  # fmt: skip
     print(f"{'environment':<22}{'lockstep /s':>14}{'loop /s':>12}{'speedup':>10}  (target >= 50x)")
     for name, a, b, r in rows:
         print(f"{name:<22}{a:>14,.0f}{b:>12,.0f}{r:>9.1f}x")
