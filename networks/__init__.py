@@ -1,6 +1,7 @@
 """One network representation: a Graph (feed-forward, or with recurrent connections),
 compiled to fast numpy."""
 
+from ._dense import DenseTrainer
 from .activations import ACTIVATIONS, Activation, activation_code, activation_names
 from .builders import minimal, mlp
 from .checks import check_batches, check_dtype, check_inputs
@@ -45,6 +46,7 @@ __all__ = [
     "reaches",
     "LOSSES",
     "Network",
+    "DenseTrainer",
     "check_batches",
     "check_dtype",
     "check_inputs",

@@ -37,6 +37,7 @@ import weakref
 import numpy as np
 
 from ._backward import backward, backward_plan
+from ._dense import DenseTrainer, dense_levels
 from ._layout import layout, level_weights
 from ._output_grad import output_grad
 from ._population_pass import population_plan, run_population
@@ -297,6 +298,16 @@ class Network:
         H, Z = self._run(X, params, keep_z=True)
         value, d_rows = output_grad(loss, H[-self.n_outputs :], y)
         return value, self._backward(H, Z, d_rows.T, params)
+
+    def dense_trainer(self) -> DenseTrainer | None:
+        """A trainer for gradient descent at the speed of a hand-written loop when this
+        network is a layered dense MLP (every level reads all of the level before, the
+        inputs for the first), else None: its ``loss_and_grad(X, y, loss, theta, grad)``
+        works in a parameter layout of its own (``theta = params[trainer.index]``), with
+        buffers of its own, so each training run takes its own (one per call)."""
+        if not self.differentiable or not dense_levels(self._levels, self.n_inputs):
+            return None
+        return DenseTrainer(self._levels, self.n_inputs, self.n_params, self.dtype)
 
     def vjp(self, X, d_out, params=None, *, check: bool = True) -> np.ndarray:
         """Vector-Jacobian product: the gradient (n_params,) of sum(d_out * forward(X,

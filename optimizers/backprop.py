@@ -78,8 +78,13 @@ class Backprop(Optimizer):
         self.network.check_differentiable()
         self.rule = c.make_rule()
         self.params = self.network.params.copy()
-        self.state = self.rule.init(self.params)
-        self._zeros = np.zeros_like(self.params)  # for the finiteness check of a gradient
+        # an MLP trains in the dense trainer's layout (theta, the same numbers in another
+        # order: the rules act element by element), any other graph in the network's own
+        self.trainer = self.network.dense_trainer() if problem.dense_training else None
+        self.theta = self.params if self.trainer is None else self.trainer.theta(self.params)
+        self._grad = np.empty_like(self.theta)
+        self.state = self.rule.init(self.theta)
+        self._zeros = np.zeros_like(self.theta)  # for the finiteness check of a gradient
         self.val_best = -np.inf  # the best validation fitness so far
         self.val_best_params = None
         self.val_best_objective = float("nan")
@@ -91,39 +96,57 @@ class Backprop(Optimizer):
         batch = n if c.batch_size is None else min(c.batch_size, n)
         # a full batch needs no shuffle: the same rows, one gradient
         order = np.arange(n) if batch == n else self.rng.permutation(n)
-        total, seen = 0.0, 0
-        # self.params is this run's own array, moved in place by the rule's apply (what
-        # leaves the optimizer, a best-so-far or a validation best, is a copy)
-        params, network, rule = self.params, self.network, self.rule
-        decay, clip = c.weight_decay, c.clip_norm
-        isfinite = math.isfinite
-        for start in range(0, n, batch):
-            # the rows are cut to what the budget still has room for (None: not one row)
-            got = problem.objective_grad_and_rows(network, params, order[start : start + batch])
-            if got is None:
-                break
-            loss, grad, idx = got
-            # a non-finite gradient makes this sum NaN (0 * inf is NaN), a finite one 0
-            if not isfinite(loss) or not isfinite(grad @ self._zeros):
-                self.done = self.diverged = True
-                break
-            if decay:
-                grad = grad + decay * params
-            if clip is not None:
-                grad = clip_by_global_norm(grad, clip)
-            self.state = rule.apply(params, grad, self.state)
-            total, seen = total + loss * len(idx), seen + len(idx)
-            if problem.exhausted:
-                break
+        with np.errstate(all="ignore"):  # diverging weights overflow: the check below sees it
+            total, seen = self._epoch(order, batch, n)
         self.generation += 1
         if not seen:
             return {"epoch_loss": float("nan")}
         epoch_loss = total / seen
+        theta, trainer = self.theta, self.trainer
+        params = self.params if trainer is None else trainer.params(theta, out=self.params)
         self._keep(params, epoch_loss)
         info = {"epoch_loss": epoch_loss}
         if c.patience is not None and not self.done and not problem.exhausted:
             self._early_stopping(params, epoch_loss, info)
         return info
+
+    def _epoch(self, order: np.ndarray, batch: int, n: int) -> tuple[float, int]:
+        """One pass over the mini-batches of ``order``: (sum of batch losses x rows, rows).
+        ``self.theta`` is this run's own array, moved in place by the rule's apply (what
+        leaves the optimizer, a best-so-far or a validation best, is a copy)."""
+        c, problem = self.config, self.problem
+        total, seen = 0.0, 0
+        theta, network, rule, trainer = self.theta, self.network, self.rule, self.trainer
+        decay, clip = c.weight_decay, c.clip_norm
+        isfinite = math.isfinite
+        for start in range(0, n, batch):
+            # the rows are cut to what the budget still has room for (None: not one row)
+            rows = order[start : start + batch]
+            if trainer is None:
+                got = problem.objective_grad_and_rows(network, theta, rows)
+                if got is None:
+                    break
+                loss, grad, idx = got
+            else:
+                got = problem.dense_objective_grad_and_rows(
+                    trainer, network, theta, rows, self._grad
+                )
+                if got is None:
+                    break
+                (loss, idx), grad = got, self._grad
+            # a non-finite gradient makes this sum NaN (0 * inf is NaN), a finite one 0
+            if not isfinite(loss) or not isfinite(grad @ self._zeros):
+                self.done = self.diverged = True
+                break
+            if decay:
+                grad = grad + decay * theta
+            if clip is not None:
+                grad = clip_by_global_norm(grad, clip)
+            self.state = rule.apply(theta, grad, self.state)
+            total, seen = total + loss * len(idx), seen + len(idx)
+            if problem.exhausted:
+                break
+        return total, seen
 
     def _keep(self, params: np.ndarray, objective: float) -> None:
         """The current weights are the best so far (gradient descent moves them on; its
@@ -145,5 +168,5 @@ class Backprop(Optimizer):
         self.epochs_since_best += 1
         if self.epochs_since_best >= c.patience:
             self.done = True
-            self.params = self.val_best_params.copy()
+            self.params[:] = self.val_best_params
             self._keep(self.params, self.val_best_objective)

@@ -73,6 +73,13 @@ class MaximizeProblem(Problem):
         value, grad = self.inner._objective_and_grad(network, params, rows)
         return -value, -grad
 
+    dense_training = True  # an MLP trains through its dense trainer, as on the inner problem
+
+    def _dense_objective_and_grad(self, trainer, theta, rows, grad):
+        value = self.inner._dense_objective_and_grad(trainer, theta, rows, grad)
+        np.multiply(grad, -1.0, out=grad)
+        return -value
+
     def score(self, graph) -> dict:
         return self.inner.score(graph)
 
@@ -160,12 +167,16 @@ def stored_runs(path) -> int:
 def counting_rows(monkeypatch):
     """Count every row any network evaluates while ``counter["on"]``: forward passes of
     Network (shared or per-individual inputs, P rows of parameters) and PopulationBatch,
-    and backward passes (twice a forward's rows). The count does not read the meter."""
+    backward passes (twice a forward's rows), and a DenseTrainer's training passes (both). The count does not read the meter."""
     counter = {"on": False, "rows": 0}
     run_, backward, batch_forward = (
         networks.Network._run,
         networks.Network._backward,
         networks.PopulationBatch._forward,
+    )
+    dense, columns = (
+        networks.DenseTrainer.loss_and_grad,
+        networks.DenseTrainer.loss_and_grad_columns,
     )
 
     def counted_run(self, X, params, *a, **k):
@@ -183,6 +194,18 @@ def counting_rows(monkeypatch):
             counter["rows"] += self.n_graphs * X.shape[-2]
         return batch_forward(self, X)
 
+    def counted_dense(self, X, y, loss, theta, grad):
+        if counter["on"]:
+            counter["rows"] += 3 * X.shape[0]  # a forward and a backward pass
+        return dense(self, X, y, loss, theta, grad)
+
+    def counted_columns(self, XT, rows, y, loss, theta, grad):
+        if counter["on"]:
+            counter["rows"] += 3 * len(rows)
+        return columns(self, XT, rows, y, loss, theta, grad)
+
+    monkeypatch.setattr(networks.DenseTrainer, "loss_and_grad", counted_dense)
+    monkeypatch.setattr(networks.DenseTrainer, "loss_and_grad_columns", counted_columns)
     monkeypatch.setattr(networks.Network, "_run", counted_run)
     monkeypatch.setattr(networks.Network, "_backward", counted_backward)
     monkeypatch.setattr(networks.PopulationBatch, "_forward", counted_batch)

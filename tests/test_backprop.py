@@ -137,25 +137,46 @@ def test_apply_moves_params_in_place_as_update_steps(rule, dtype):
             np.testing.assert_array_equal(a, b)
 
 
-def test_backprop_trains_as_a_loop_over_the_pure_rule():
+def with_skip(graph: Graph) -> Graph:
+    """``graph`` with a connection from its input straight to its output: not a layered
+    MLP any more, so backprop trains it through the network's general reverse mode."""
+    i, o = int(graph.input_ids[0]), int(graph.output_ids[0])
+    innovation = int(graph.conn_innov.max()) + 1
+    return Graph.from_lists(graph.nodes, [*graph.connections, (i, o, 0.3, True, innovation)])
+
+
+@pytest.mark.parametrize("skip", [False, True], ids=["mlp-dense-trainer", "skip-general"])
+def test_backprop_trains_as_a_loop_over_the_pure_rule(skip):
     """Backprop's in-place epoch is the plain loop: shuffle, gradient of each mini-batch,
-    ``params + Adam.update(...)`` step. Same weights, bit for bit, after three epochs."""
+    ``params + Adam.update(...)`` step. Same weights, bit for bit, after three epochs; the
+    gradient of an MLP from its dense trainer (in the trainer's layout), of any other graph
+    from ``loss_and_grad``."""
     problem = regression_problem()
-    initial = sine_initial()
+    initial = with_skip(sine_initial()) if skip else sine_initial()
     opt = Backprop(rule="adam", lr=0.05, batch_size=5)
     opt.setup(problem, initial, np.random.default_rng(7))
     for _ in range(3):
         opt.step()
     net = networks.compile(initial)
+    trainer = net.dense_trainer()
+    assert (trainer is None) == skip
     rule, rng = Adam(lr=0.05), np.random.default_rng(7)
-    params, state = net.params.copy(), rule.init(net.params)
+    params = net.params.copy() if skip else trainer.theta(net.params)
+    state = rule.init(params)
     for _ in range(3):
         order = rng.permutation(problem.n_train)
         for start in range(0, problem.n_train, 5):
             rows = order[start : start + 5]
-            _, grad = net.loss_and_grad(problem.X[rows], problem.y[rows], "mse", params)
+            X, y = problem.X[rows], problem.y[rows]
+            if skip:
+                _, grad = net.loss_and_grad(X, y, "mse", params)
+            else:
+                grad = np.empty_like(params)
+                trainer.loss_and_grad(X, y, "mse", params, grad)
             step, state = rule.update(grad, state)
             params = params + step
+    if not skip:
+        params = trainer.params(params)
     np.testing.assert_array_equal(opt.params, params)
     assert opt.best().to_json() == net.to_graph(params).to_json()
 

@@ -103,6 +103,37 @@ def check_gradient(graph: Graph, X, y, loss: str) -> None:
     # the vector-Jacobian product with the loss's output gradient is the loss's gradient
     via_vjp = net.vjp(X, reference_output_grad(loss, out, y))
     np.testing.assert_allclose(via_vjp, grad, rtol=1e-9, atol=1e-12)
+    check_dense_trainer(net, X, y, loss, grad)
+
+
+def check_dense_trainer(net, X, y, loss: str, grad) -> None:
+    """An MLP's dense trainer: the same loss and gradient in its own layout, at the
+    network's parameters and at others, with each batch size's buffers reused."""
+    trainer = net.dense_trainer()
+    if trainer is None:
+        return
+    from networks.losses import check_targets
+
+    y = check_targets(loss, y, X.shape[0], net.n_outputs, net.dtype)
+    theta = trainer.theta(net.params)
+    np.testing.assert_array_equal(trainer.params(theta), net.params)
+    assert sorted(trainer.index.tolist()) == list(range(net.n_params))  # a permutation
+    got = np.full_like(theta, np.nan)
+    value = trainer.loss_and_grad(X, y, loss, theta, got)
+    assert value == pytest.approx(net.loss_and_grad(X, y, loss, check=False)[0], rel=1e-13)
+    np.testing.assert_allclose(trainer.params(got), grad, rtol=1e-10, atol=1e-14)
+    p = net.params + np.random.default_rng(1).normal(size=net.n_params)
+    for rows in (slice(None), slice(0, 4), slice(None)):  # a second size, then the first again
+        trainer.loss_and_grad(X[rows], y[rows], loss, trainer.theta(p), got)
+        _, expected = net.loss_and_grad(X[rows], y[rows], loss, p, check=False)
+        np.testing.assert_allclose(trainer.params(got), expected, rtol=1e-10, atol=1e-14)
+    # a batch gathered from the node-major data gives the same numbers as its rows
+    pick = np.random.default_rng(2).permutation(X.shape[0])[:5]
+    again = np.empty_like(got)
+    v1 = trainer.loss_and_grad(X[pick], y[pick], loss, theta, got)
+    v2 = trainer.loss_and_grad_columns(np.ascontiguousarray(X.T), pick, y[pick], loss, theta, again)
+    assert v1 == v2
+    np.testing.assert_array_equal(got, again)
 
 
 def check_vjp(graph: Graph, X, rng: np.random.Generator) -> None:
@@ -118,6 +149,21 @@ def check_vjp(graph: Graph, X, rng: np.random.Generator) -> None:
     np.testing.assert_array_equal(
         net.vjp(X, d_out, p), compile(net.to_graph(p)).vjp(X, d_out, check=False)
     )
+
+
+def test_only_layered_dense_networks_get_a_dense_trainer():
+    rng = np.random.default_rng(0)
+    assert compile(mlp(3, [5, 4], 2, rng=rng)).dense_trainer() is not None
+    assert compile(mlp(3, [], 2, rng=rng)).dense_trainer() is not None
+    g = mlp(2, [3], 1, rng=rng)
+    skip = Graph.from_lists(
+        g.nodes, [*g.connections, (int(g.input_ids[0]), int(g.output_ids[0]), 0.5)]
+    )
+    assert compile(skip).dense_trainer() is None  # a connection skips the hidden layer
+    mixed = g.replace(node_act=np.where(g.node_id == g.hidden_ids[0], 2, g.node_act))
+    assert compile(mixed).dense_trainer() is None  # two activations in one layer
+    two = [compile(g).dense_trainer() for _ in range(2)]
+    assert two[0] is not two[1]  # each run trains with buffers of its own
 
 
 @pytest.mark.parametrize("activation", DIFFERENTIABLE)

@@ -66,6 +66,14 @@ class Problem:
     def _validation_objective(self, network: Network, params: np.ndarray) -> float:
         raise ValueError(f"problem {self.name!r} has no validation split")
 
+    # whether :meth:`_dense_objective_and_grad` exists (backprop then trains an MLP
+    # through ``Network.dense_trainer()``)
+    dense_training: bool = False
+
+    def _dense_objective_and_grad(self, trainer, theta: np.ndarray, rows, grad) -> float:
+        """:meth:`_objective_and_grad` through a ``networks`` DenseTrainer, in its layout."""
+        raise NotImplementedError
+
     def n_rows(self, rows) -> int:
         """Rows evaluated per candidate for ``rows`` (None: a full evaluation)."""
         return self.n_train if rows is None else len(rows)
@@ -291,6 +299,30 @@ class MeteredProblem:
     def objective_grad_and_rows(self, network: Network, params: np.ndarray, rows: np.ndarray):
         """:meth:`objective_and_grad`, with the rows it was taken on: (objective, gradient,
         the leading rows of ``rows`` that fitted the budget), or None when none fits."""
+        rows = self._gradient_rows(network, rows)
+        if rows is None:
+            return None
+        with np.errstate(all="ignore"):
+            value, grad = self.problem._objective_and_grad(network, params, rows)
+        return float(value), (-grad if self.problem.maximize else grad), rows
+
+    def dense_objective_grad_and_rows(self, trainer, network: Network, theta, rows, grad):
+        """:meth:`objective_grad_and_rows` through ``network.dense_trainer()`` (a problem
+        with ``dense_training``): the parameters ``theta`` and the gradient, written into
+        ``grad``, in the trainer's layout; (objective, rows) or None. Charged the same.
+        The hot loop of backprop: numpy's floating-point warnings (an overflow on the way
+        to divergence) are the caller's to silence, once for many calls."""
+        rows = self._gradient_rows(network, rows)
+        if rows is None:
+            return None
+        value = self.problem._dense_objective_and_grad(trainer, theta, rows, grad)
+        if self.problem.maximize:
+            np.multiply(grad, -1.0, out=grad)
+        return float(value), rows
+
+    def _gradient_rows(self, network: Network, rows) -> np.ndarray | None:
+        """Charge a gradient on ``rows``: the leading rows that fit the budget, or None
+        when none does (the one place a gradient is charged)."""
         if not self.problem.differentiable:  # refuse before anything is charged
             raise ValueError(
                 f"problem {self.problem.name!r} has no gradient; use an evolutionary optimizer"
@@ -306,9 +338,7 @@ class MeteredProblem:
         elif n == 0:
             return None
         self._charge(3 * n, 1, 3.0 * n * network.n_enabled)
-        with np.errstate(all="ignore"):
-            value, grad = self.problem._objective_and_grad(network, params, rows)
-        return float(value), (-grad if self.problem.maximize else grad), rows
+        return rows
 
     def validation_objective(self, network: Network, params: np.ndarray) -> float | None:
         """The objective on the validation split (charged: n_val rows); None when the

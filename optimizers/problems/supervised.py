@@ -92,6 +92,11 @@ class SupervisedProblem(Problem):
             raise ValueError(f"loss {self.loss!r} does not fit a regression task; use mse")
         self.X, self.y, self.labels = self._prepare(X, y, "training")
         self.n_train = len(self.X)
+        # the training inputs node-major too (n_inputs, n): a dense trainer's mini-batch is
+        # then one gather of columns into its buffer (made here: a Problem is not changed
+        # by the runs it serves)
+        self._XT = np.ascontiguousarray(self.X.T)
+        self._XT.flags.writeable = False
         if (X_val is None) != (y_val is None):
             raise ValueError("give both X_val and y_val, or neither")
         self.X_val = self.y_val = self.labels_val = None
@@ -158,6 +163,13 @@ class SupervisedProblem(Problem):
         X, y = self._rows(rows)
         params = np.asarray(params, dtype=self.dtype)
         return network.loss_and_grad(X, y, self.loss, params, check=False)
+
+    dense_training = True
+
+    def _dense_objective_and_grad(self, trainer, theta, rows, grad):
+        if rows is None:
+            return trainer.loss_and_grad(self.X, self.y, self.loss, theta, grad)
+        return trainer.loss_and_grad_columns(self._XT, rows, self.y[rows], self.loss, theta, grad)
 
     def _validation_objective(self, network, params):
         params = np.asarray(params, dtype=self.dtype)
