@@ -90,7 +90,10 @@ class DenseTrainer:
         if got is None:
             dt = self.dtype
             sizes = [self.n_inputs] + [m for _, m in self._shapes]
-            ins = [np.ones((k + 1, n), dtype=dt) for k in sizes[:-1]]  # last row: ones
+            # the first level's input sample-major, (n, n_in + 1), seen transposed (BLAS is
+            # faster on it so than on its node-major copy); the others node-major
+            first = np.ones((n, sizes[0] + 1), dtype=dt)  # last column: ones
+            ins = [first.T] + [np.ones((k + 1, n), dtype=dt) for k in sizes[1:-1]]  # last row: ones
             out = np.empty((sizes[-1], n), dtype=dt)
             zs = [np.empty((m, n), dtype=dt) if uses_z else None
                   for (_, m), (_, uses_z) in zip(self._shapes, self._acts)]  # fmt: skip
@@ -107,11 +110,11 @@ class DenseTrainer:
         buffers[0][0][:-1] = X.T
         return self._pass(buffers, y, loss, theta, grad)
 
-    def loss_and_grad_columns(self, XT: np.ndarray, rows, y, loss: str, theta, grad):
-        """:meth:`loss_and_grad` on the samples ``rows`` of XT (n_in, N), the data stored
-        node-major: the batch is gathered straight into the first level's input."""
+    def loss_and_grad_rows(self, X1: np.ndarray, rows, y, loss: str, theta, grad):
+        """:meth:`loss_and_grad` on the samples ``rows`` of X1 (N, n_in + 1), the data with
+        a last column of ones: the batch is gathered straight into the first level's input."""
         buffers = self._batch(len(rows))
-        np.take(XT, rows, axis=1, out=buffers[0][0][:-1])
+        np.take(X1, rows, axis=0, out=buffers[0][0].T, mode="clip")  # rows are in range
         return self._pass(buffers, y, loss, theta, grad)
 
     def _pass(self, buffers: tuple, y, loss: str, theta, grad) -> float:

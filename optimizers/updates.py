@@ -42,9 +42,13 @@ class MomentumState(NamedTuple):
 
 
 class AdamState(NamedTuple):
+    """Adam's moments as plain exponential sums: ``m = beta1 m + g`` and ``v = beta2 v +
+    g^2``, so that Kingma & Ba's ``mu = (1 - beta1) m`` and ``nu = (1 - beta2) v`` (the
+    factors folded into the step's scalars: two passes over the vector fewer per step)."""
+
     count: int
-    mu: np.ndarray
-    nu: np.ndarray
+    m: np.ndarray
+    v: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -102,45 +106,42 @@ class Adam:
         return AdamState(0, np.zeros_like(params), np.zeros_like(params))
 
     def update(self, grads: np.ndarray, state: AdamState):
-        # mu = b1 mu + (1 - b1) g;  nu = b2 nu + (1 - b2) g^2;
-        # step = -lr mu_hat / (sqrt(nu_hat) + eps), with mu_hat = mu / (1 - b1^t) and
-        # nu_hat = nu / (1 - b2^t), computed as -lr c2 / (1 - b1^t) * mu / (sqrt(nu) + eps c2)
-        # with c2 = sqrt(1 - b2^t): one square root and one division of arrays (both slow
-        # next to a multiplication), the bias corrections folded into scalars. Written with
+        # m = b1 m + g, v = b2 v + g^2 (mu = (1 - b1) m, nu = (1 - b2) v); the step
+        # -lr mu_hat / (sqrt(nu_hat) + eps), with mu_hat = mu / (1 - b1^t) and nu_hat = nu /
+        # (1 - b2^t), is -lr (1 - b1) c / (1 - b1^t) * m / (sqrt(v) + eps c) with c =
+        # sqrt((1 - b2^t) / (1 - b2)): one square root and one division of arrays (both slow
+        # next to a multiplication), every constant folded into scalars. Written with
         # in-place operations on fresh arrays; the state is not modified.
         count = state.count + 1
-        mu = self.beta1 * state.mu
-        mu += (1 - self.beta1) * grads
-        nu = grads * grads
-        nu *= 1 - self.beta2
-        nu += self.beta2 * state.nu
-        step = np.sqrt(nu)
-        self._finish(step, mu, count)
-        return step, AdamState(count, mu, nu)
+        m = self.beta1 * state.m
+        m += grads
+        v = grads * grads
+        v += self.beta2 * state.v
+        step = np.sqrt(v)
+        self._finish(step, m, count)
+        return step, AdamState(count, m, v)
 
     def apply(self, params: np.ndarray, grads: np.ndarray, state: AdamState) -> AdamState:
-        # update's operations in the same order, into the state's arrays and one scratch
-        # vector (the gradient is left as it is)
+        # update's operations, into the state's arrays and one scratch vector (the
+        # gradient is left as it is): the same numbers bit for bit
         count = state.count + 1
-        mu, nu = state.mu, state.nu
-        mu *= self.beta1
-        tmp = np.multiply(grads, 1 - self.beta1)
-        mu += tmp
-        np.multiply(grads, grads, out=tmp)
-        tmp *= 1 - self.beta2
-        nu *= self.beta2
-        nu += tmp
-        np.sqrt(nu, out=tmp)
-        self._finish(tmp, mu, count)
+        m, v = state.m, state.v
+        m *= self.beta1
+        m += grads
+        tmp = np.multiply(grads, grads)
+        v *= self.beta2
+        v += tmp
+        np.sqrt(v, out=tmp)
+        self._finish(tmp, m, count)
         params += tmp
-        return AdamState(count, mu, nu)
+        return AdamState(count, m, v)
 
-    def _finish(self, root: np.ndarray, mu: np.ndarray, count: int) -> None:
-        """sqrt(nu) in ``root`` -> the step, in place."""
-        c2 = math.sqrt(1 - self.beta2**count)
-        root += self.eps * c2
-        np.divide(mu, root, out=root)
-        root *= -self.lr * c2 / (1 - self.beta1**count)
+    def _finish(self, root: np.ndarray, m: np.ndarray, count: int) -> None:
+        """sqrt(v) in ``root`` -> the step, in place."""
+        c = math.sqrt((1 - self.beta2**count) / (1 - self.beta2))
+        root += self.eps * c
+        np.divide(m, root, out=root)
+        root *= -self.lr * (1 - self.beta1) * c / (1 - self.beta1**count)
 
 
 RULES = ("sgd", "momentum", "nesterov", "adam")

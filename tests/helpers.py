@@ -174,9 +174,9 @@ def counting_rows(monkeypatch):
         networks.Network._backward,
         networks.PopulationBatch._forward,
     )
-    dense, columns = (
+    dense, by_rows = (
         networks.DenseTrainer.loss_and_grad,
-        networks.DenseTrainer.loss_and_grad_columns,
+        networks.DenseTrainer.loss_and_grad_rows,
     )
 
     def counted_run(self, X, params, *a, **k):
@@ -199,13 +199,13 @@ def counting_rows(monkeypatch):
             counter["rows"] += 3 * X.shape[0]  # a forward and a backward pass
         return dense(self, X, y, loss, theta, grad)
 
-    def counted_columns(self, XT, rows, y, loss, theta, grad):
+    def counted_rows(self, X1, rows, y, loss, theta, grad):
         if counter["on"]:
             counter["rows"] += 3 * len(rows)
-        return columns(self, XT, rows, y, loss, theta, grad)
+        return by_rows(self, X1, rows, y, loss, theta, grad)
 
     monkeypatch.setattr(networks.DenseTrainer, "loss_and_grad", counted_dense)
-    monkeypatch.setattr(networks.DenseTrainer, "loss_and_grad_columns", counted_columns)
+    monkeypatch.setattr(networks.DenseTrainer, "loss_and_grad_rows", counted_rows)
     monkeypatch.setattr(networks.Network, "_run", counted_run)
     monkeypatch.setattr(networks.Network, "_backward", counted_backward)
     monkeypatch.setattr(networks.PopulationBatch, "_forward", counted_batch)

@@ -81,10 +81,11 @@ def test_adam_two_steps_by_hand():
     # step 2 (first coordinate): mu = 0.9 * 0.04 + 0.1 * -0.2 = 0.016
     # nu = 0.999 * 0.00016 + 0.001 * 0.04 = 0.00019984
     # mu_hat = 0.016 / (1 - 0.81) = 0.0842105..., nu_hat = 0.00019984 / (1 - 0.998001)
+    # the state holds the sums m = mu / (1 - b1), v = nu / (1 - b2)
     s2, st = rule.update(g2, st)
     assert st.count == 2
-    assert st.mu[0] == pytest.approx(0.016, rel=1e-14)
-    assert st.nu[0] == pytest.approx(0.00019984, rel=1e-14)
+    assert st.m[0] == pytest.approx(0.016 / 0.1, rel=1e-14)
+    assert st.v[0] == pytest.approx(0.00019984 / 0.001, rel=1e-14)
     mu_hat, nu_hat = 0.016 / 0.19, 0.00019984 / 0.001999
     assert s2[0] == pytest.approx(-0.1 * mu_hat / (math.sqrt(nu_hat) + 1e-8), rel=1e-13)
     # a constant gradient keeps the step at -lr * sign(g)

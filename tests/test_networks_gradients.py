@@ -127,11 +127,12 @@ def check_dense_trainer(net, X, y, loss: str, grad) -> None:
         trainer.loss_and_grad(X[rows], y[rows], loss, trainer.theta(p), got)
         _, expected = net.loss_and_grad(X[rows], y[rows], loss, p, check=False)
         np.testing.assert_allclose(trainer.params(got), expected, rtol=1e-10, atol=1e-14)
-    # a batch gathered from the node-major data gives the same numbers as its rows
+    # a batch gathered from the data with its ones column gives the same numbers as its rows
     pick = np.random.default_rng(2).permutation(X.shape[0])[:5]
     again = np.empty_like(got)
     v1 = trainer.loss_and_grad(X[pick], y[pick], loss, theta, got)
-    v2 = trainer.loss_and_grad_columns(np.ascontiguousarray(X.T), pick, y[pick], loss, theta, again)
+    X1 = np.hstack([X, np.ones((X.shape[0], 1))])
+    v2 = trainer.loss_and_grad_rows(X1, pick, y[pick], loss, theta, again)
     assert v1 == v2
     np.testing.assert_array_equal(got, again)
 

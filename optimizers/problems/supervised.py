@@ -92,11 +92,11 @@ class SupervisedProblem(Problem):
             raise ValueError(f"loss {self.loss!r} does not fit a regression task; use mse")
         self.X, self.y, self.labels = self._prepare(X, y, "training")
         self.n_train = len(self.X)
-        # the training inputs node-major too (n_inputs, n): a dense trainer's mini-batch is
-        # then one gather of columns into its buffer (made here: a Problem is not changed
-        # by the runs it serves)
-        self._XT = np.ascontiguousarray(self.X.T)
-        self._XT.flags.writeable = False
+        # the training inputs with a column of ones too: a dense trainer's mini-batch is
+        # then one gather of rows into its buffer (made here: a Problem is not changed by
+        # the runs it serves)
+        self._X1 = np.hstack([self.X, np.ones((self.n_train, 1), dtype=self.X.dtype)])
+        self._X1.flags.writeable = False
         if (X_val is None) != (y_val is None):
             raise ValueError("give both X_val and y_val, or neither")
         self.X_val = self.y_val = self.labels_val = None
@@ -169,7 +169,7 @@ class SupervisedProblem(Problem):
     def _dense_objective_and_grad(self, trainer, theta, rows, grad):
         if rows is None:
             return trainer.loss_and_grad(self.X, self.y, self.loss, theta, grad)
-        return trainer.loss_and_grad_columns(self._XT, rows, self.y[rows], self.loss, theta, grad)
+        return trainer.loss_and_grad_rows(self._X1, rows, self.y[rows], self.loss, theta, grad)
 
     def _validation_objective(self, network, params):
         params = np.asarray(params, dtype=self.dtype)
