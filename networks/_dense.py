@@ -114,7 +114,7 @@ class DenseTrainer:
         """:meth:`loss_and_grad` on the samples ``rows`` of X1 (N, n_in + 1), the data with
         a last column of ones: the batch is gathered straight into the first level's input."""
         buffers = self._batch(len(rows))
-        np.take(X1, rows, axis=0, out=buffers[0][0].T, mode="clip")  # rows are in range
+        X1.take(rows, axis=0, out=buffers[0][0].T, mode="clip")  # rows are in range
         return self._pass(buffers, y, loss, theta, grad)
 
     def _pass(self, buffers: tuple, y, loss: str, theta, grad) -> float:
