@@ -169,4 +169,6 @@ class Backprop(Optimizer):
         if self.epochs_since_best >= c.patience:
             self.done = True
             self.params[:] = self.val_best_params
+            if self.trainer is not None:  # the weights the optimizer holds, in both layouts
+                self.theta[:] = self.trainer.theta(self.params)
             self._keep(self.params, self.val_best_objective)

@@ -130,7 +130,12 @@ class StudyResults:
         # column none of these runs reports is all NULL there
         names = [r[1] for r in con.execute("PRAGMA table_info(curves)") if r[1] != "run_id"]
         for name in names:
-            column = columns.get(name, [None] * len(curves))
+            column = columns.get(name)
+            if isinstance(column, np.ndarray) and column.dtype.kind == "f" and len(column):
+                if np.isnan(column).all():
+                    column = None  # NULL throughout: SQLite gives such a column no type
+            if column is None:
+                column = [None] * len(curves)
             curves[name] = column if isinstance(column, np.ndarray) else pd.Series(column)
         return curves
 

@@ -58,7 +58,7 @@ class TaskEntry:
     network: Architecture | None = None  # the task entry's own network, if any
     # optimizer label -> parameters that label gets on this task only (NEAT's population
     # of 1,000 on the double pole without velocities)
-    optimizers: Mapping[str, dict] = field(default_factory=dict)
+    optimizers: Mapping[str, dict] = field(default_factory=dict, hash=False)
 
     @property
     def key(self) -> str:
@@ -279,7 +279,10 @@ class Study:
                     _fail(f"optimizers.{entry.label}", _wrong_kind(entry.spec.name, i, t.key, kind))
                 why = cls.refuses(config, kind) if hasattr(cls, "refuses") else None
                 if why is not None:
-                    _fail(f"optimizers.{entry.label}", f"{why}: tasks[{i}] ({t.key})")
+                    where = (
+                        f"tasks[{i}].optimizers" if entry.label in t.optimizers else "optimizers"
+                    )
+                    _fail(f"{where}.{entry.label}", f"{why}: tasks[{i}] ({t.key})")
                 arch = self.network_for(t, entry)
                 where = f"optimizers.{entry.label}.network" if entry.network else "network"
                 if arch.recurrent and kind == "dataset":

@@ -291,7 +291,11 @@ def _upgrade_2_to_3(con: sqlite3.Connection) -> None:
         columns = list(zip(*rows))[1:]
         con.executemany(
             "INSERT OR IGNORE INTO curve_columns VALUES (?, ?, ?, ?)",
-            ((run_id, n, *encode_column(list(c))) for n, c in zip(names[1:], columns)),
+            (
+                (run_id, n, *encode_column(list(c)))
+                for n, c in zip(names[1:], columns)
+                if any(v is not None for v in c)  # a key the run never reported: no column
+            ),
         )
     con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
 

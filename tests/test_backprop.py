@@ -340,6 +340,34 @@ def test_early_stopping_triggers_when_validation_loss_rises():
     # the optimizer's own figure for them is epoch 1's mean mini-batch objective (taken
     # while the weights moved), so it is not their loss: it is what the first run reported
     assert opt.best_value == first.curve[0]["best_objective"] == first.curve[0]["epoch_loss"]
+    # the weights the optimizer holds are the restored ones, in its training layout too
+    assert opt.trainer is not None
+    np.testing.assert_array_equal(opt.trainer.params(opt.theta), net.params)
+
+
+def test_a_problem_that_computes_its_own_gradient_is_trained_through_it():
+    """A SupervisedProblem subclass with its own ``_objective_and_grad`` (here: twice the
+    loss) is trained through it, not through the dense trainer of an MLP."""
+
+    class Doubled(SupervisedProblem):
+        def _objective_and_grad(self, network, params, rows):
+            value, grad = super()._objective_and_grad(network, params, rows)
+            return 2 * value, 2 * grad
+
+    plain, doubled = regression_problem(), None
+    doubled = Doubled(plain.X, plain.y, task_type="regression")
+    assert plain.dense_training and not doubled.dense_training
+    runs = []
+    for problem in (plain, doubled):
+        opt = Backprop(rule="sgd", lr=0.01, batch_size=5)
+        runs.append(
+            fit(opt, problem, Budget(steps=2), np.random.default_rng(0), initial=sine_initial())
+        )
+        assert (opt.trainer is None) == (problem is doubled)
+    # SGD on twice the loss at half the rate would be the same run: here the rate is the
+    # same, so the doubled run moved further (its own gradient was used)
+    assert runs[1].curve[-1]["best_objective"] != 2 * runs[0].curve[-1]["best_objective"]
+    assert runs[0].best != runs[1].best
 
 
 def test_no_early_stop_while_validation_improves():

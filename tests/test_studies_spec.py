@@ -118,6 +118,7 @@ def test_a_toml_study_reads_as_its_python_twin(tmp_path):
         ({"tasks": [{"name": "xor", "optimizers": {"adam": {"optimizer": "ga"}}}]}, r"^tasks\[0\]\.optimizers\.adam\.optimizer: a task entry sets only"),
         ({"tasks": [{"name": "xor", "optimizers": {"adam": 3}}]}, r"^tasks\[0\]\.optimizers\.adam: must be a table of that optimizer's parameters"),
         ({"tasks": [{"name": "xor", "optimizers": ["adam"]}]}, r"^tasks\[0\]\.optimizers: must be a table"),
+        ({"tasks": [{"name": "xor", "optimizers": {"n": {"recurrent": True}}}], "optimizers": {"n": "neat"}}, r"^tasks\[0\]\.optimizers\.n: .*recurrent"),
     ],
 )  # fmt: skip
 def test_a_bad_study_is_refused_naming_the_field(changes, message):
@@ -292,6 +293,7 @@ def test_a_task_entry_may_give_an_optimizer_parameters_on_that_task_only():
             assert run.run_id == before[key].run_id
             assert config == before[key].optimizer.build().config
     assert tuned.to_dict()["tasks"][1]["optimizers"] == {"neat": {"population": 40}}
+    assert len({*tuned.tasks, *plain.tasks}) == 3  # task entries hash (iris differs)
     assert "optimizers" not in tuned.to_dict()["tasks"][0]
 
 

@@ -97,12 +97,20 @@ def test_mixed_and_missing_reports_load_as_the_long_table_gives_them(tmp_path):
             if k == 1:
                 point["only_one"] = i
             point["Sigma"], point["sigma"] = 1.0, 2.0
+            point["never"] = np.nan  # NULL throughout: SQLite gives the column no type
+    extra = studies.execute.execute(Study(**{**spec.arguments, "seeds": 4}).runs()[3])
+    for point in extra["result"]["curve"]:
+        point["elsewhere"] = [1, 2]  # reported only by a run outside the spec
     with Store.open(tmp_path / "s", "x") as store:
         store.set_spec(spec.to_json(), {}, [r["run_id"] for r in records])
-        for record in records:
+        for record in [*records, extra]:
             assert store.write(record)
     new, old = load(tmp_path / "s"), load(as_schema_2(tmp_path / "s", tmp_path / "v2"))
     pd.testing.assert_frame_equal(new.curves, old.curves)
+    Store.open(tmp_path / "v2", "x").close()  # upgraded to schema 3: the same frame
+    assert schema_of(tmp_path / "v2") == 3
+    pd.testing.assert_frame_equal(load(tmp_path / "v2").curves, old.curves)
+    assert new.curves["never"].isna().all() and new.curves["elsewhere"].isna().all()
     curves = new.curves.set_index(["repetition", "point"])
     assert curves.loc[(0, 1), "mixed"] == [1, 1] and curves.loc[(1, 0), "mixed"] == "text"
     assert curves.loc[(2, 1), "mixed"] == 1.0 and curves.loc[(2, 0), "mixed"] is None  # NULL

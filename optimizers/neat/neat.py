@@ -100,7 +100,7 @@ class NEAT(Optimizer):
         self.fitness: np.ndarray | None = None
         self.population: list[Graph] = []
         self._next_species = 0
-        self._tested: set[int] = set()  # species whose champion was put forward this round
+        self._tested: set[int] = set()  # species checked (NEAT's pole2_epoch), by id
         self._seed()
 
     def _start_graph(self) -> Graph:
@@ -169,22 +169,23 @@ class NEAT(Optimizer):
 
     def nominee(self) -> tuple[Graph, float] | None:
         """One species champion per generation, as NEAT's code tests them on the double
-        pole: the champion of the best species (by its champion's fitness) not put forward
-        yet; once every living species has been, the round starts again."""
+        pole (``pole2_epoch``): the champion of the best species (by its champion's
+        fitness) not checked yet; a species is unchecked again when its champion beats the
+        best it ever had; when every species is checked, the best species again."""
         f = self.fitness
         if f is None or not len(f):
             return None
         best = np.full(len(self.species_id), -np.inf)
         np.maximum.at(best, self.labels, f)
+        # species_best is each species' best before this generation (updated when the next
+        # one is bred)
+        self._tested.difference_update(self.species_id[best > self.species_best].tolist())
         ranked = np.argsort(-best, kind="stable")
         ranked = ranked[np.isfinite(best[ranked])]
         if not len(ranked):
             return None
         fresh = ranked[~np.isin(self.species_id[ranked], list(self._tested))]
-        if not len(fresh):
-            self._tested.clear()
-            fresh = ranked
-        s = int(fresh[0])
+        s = int(fresh[0] if len(fresh) else ranked[0])
         self._tested.add(int(self.species_id[s]))
         members = np.flatnonzero(self.labels == s)
         i = int(members[np.argmax(f[members])])

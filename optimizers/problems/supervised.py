@@ -164,7 +164,18 @@ class SupervisedProblem(Problem):
         params = np.asarray(params, dtype=self.dtype)
         return network.loss_and_grad(X, y, self.loss, params, check=False)
 
-    dense_training = True
+    @property
+    def dense_training(self) -> bool:
+        """Whether backprop may train an MLP here through its dense trainer: so when this
+        class computes gradients as SupervisedProblem does (a subclass that changes
+        ``_objective_and_grad`` or ``_rows`` trains through them instead, unless it sets
+        ``dense_training = True`` and its own ``_dense_objective_and_grad``)."""
+        cls = type(self)
+        return (
+            cls._objective_and_grad is SupervisedProblem._objective_and_grad
+            and cls._rows is SupervisedProblem._rows
+            and hasattr(self, "_X1")
+        )
 
     def _dense_objective_and_grad(self, trainer, theta, rows, grad):
         if rows is None:
