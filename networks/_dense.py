@@ -83,9 +83,9 @@ class DenseTrainer:
         return held[1]
 
     def _batch(self, n: int) -> tuple:
-        """Per batch size: each level's input with its row of ones (the data's transposed
-        copy first), pre-activations where a derivative needs them, the backward buffers,
-        and the softmax's column indices and row buffers."""
+        """Per batch size: each level's input with its row of ones (the first one a
+        transposed view of a sample-major buffer), pre-activations where a derivative needs
+        them, the backward buffers, and the softmax's column indices and row buffers."""
         got = self._buffers.get(n)
         if got is None:
             dt = self.dtype

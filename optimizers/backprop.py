@@ -82,7 +82,7 @@ class Backprop(Optimizer):
         # order: the rules act element by element), any other graph in the network's own
         self.trainer = self.network.dense_trainer() if problem.dense_training else None
         self.theta = self.params if self.trainer is None else self.trainer.theta(self.params)
-        self._grad = np.empty_like(self.theta)
+        self._grad = None if self.trainer is None else np.empty_like(self.theta)  # written into
         self.state = self.rule.init(self.theta)
         self._zeros = np.zeros_like(self.theta)  # for the finiteness check of a gradient
         self.val_best = -np.inf  # the best validation fitness so far

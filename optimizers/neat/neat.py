@@ -100,7 +100,7 @@ class NEAT(Optimizer):
         self.fitness: np.ndarray | None = None
         self.population: list[Graph] = []
         self._next_species = 0
-        self._tested: set[int] = set()  # species checked (NEAT's pole2_epoch), by id
+        self._checked: set[int] = set()  # species checked (NEAT's pole2_epoch), by id
         self._seed()
 
     def _start_graph(self) -> Graph:
@@ -179,14 +179,14 @@ class NEAT(Optimizer):
         np.maximum.at(best, self.labels, f)
         # species_best is each species' best before this generation (updated when the next
         # one is bred)
-        self._tested.difference_update(self.species_id[best > self.species_best].tolist())
+        self._checked.difference_update(self.species_id[best > self.species_best].tolist())
         ranked = np.argsort(-best, kind="stable")
         ranked = ranked[np.isfinite(best[ranked])]
         if not len(ranked):
             return None
-        fresh = ranked[~np.isin(self.species_id[ranked], list(self._tested))]
+        fresh = ranked[~np.isin(self.species_id[ranked], list(self._checked))]
         s = int(fresh[0] if len(fresh) else ranked[0])
-        self._tested.add(int(self.species_id[s]))
+        self._checked.add(int(self.species_id[s]))
         members = np.flatnonzero(self.labels == s)
         i = int(members[np.argmax(f[members])])
         return self.population[i], float(self.values[i])
